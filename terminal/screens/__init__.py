@@ -1,0 +1,1 @@
+"""Screens: pure functions from a view model to a PIL image."""

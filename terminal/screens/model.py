@@ -1,0 +1,120 @@
+"""What each screen shows: plain frozen data, produced by the flow, drawn by ``render``.
+
+The payment core emits ``Show(screen)`` with one of the ``Screen`` classes below. The display
+task wraps it in a :class:`View` with the ambient status (links, battery) and the clock, and
+renders it only when the picture changes. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from terminal.links import LinkState
+
+
+@dataclass(frozen=True)
+class Battery:
+    """Battery gauge reading; absent on mains-powered units."""
+
+    percent: int
+    charging: bool = False
+
+
+@dataclass(frozen=True)
+class Status:
+    """Ambient state drawn on every screen (a status bar or corner icons)."""
+
+    pos: LinkState = LinkState.CONNECTING
+    merchant: LinkState = LinkState.OFF
+    battery: Battery | None = None
+
+
+@dataclass(frozen=True)
+class Idle:
+    """Waiting for the merchant to type an amount."""
+
+    merchant_name: str
+
+
+@dataclass(frozen=True)
+class NotReady:
+    """No live payment detection: no invoice may be shown. ``reason`` says why, ``action`` what to do."""
+
+    reason: str
+    action: str = ""
+
+
+@dataclass(frozen=True)
+class AmountEntry:
+    """The merchant is typing an amount. ``digits`` is what was typed ("" shows 0)."""
+
+    digits: str
+    unit: str = "sats"
+    message: str = ""  # e.g. "maximum 1,000,000 sats"
+
+
+@dataclass(frozen=True)
+class Creating:
+    """Invoices are being made; nothing to scan yet."""
+
+    amount_sats: int
+
+
+@dataclass(frozen=True)
+class ShowInvoice:
+    """The QR code the customer scans. ``expires_at`` is Unix seconds; the view's ``now`` counts down."""
+
+    payment_request: str
+    amount_sats: int
+    expires_at: float
+    degraded: bool = False  # detection is by slow polling: say so
+
+
+@dataclass(frozen=True)
+class Paid:
+    """The customer paid; the sale is being forwarded to the merchant."""
+
+    amount_sats: int
+
+
+@dataclass(frozen=True)
+class Success:
+    """The sale reached the merchant. Frames are animated by the view's ``frame``."""
+
+    amount_sats: int
+
+
+@dataclass(frozen=True)
+class Expired:
+    """The invoice expired unpaid."""
+
+    amount_sats: int
+
+
+@dataclass(frozen=True)
+class Error:
+    """Something went wrong. ``title`` in a word or two, ``detail`` what happened, ``action`` what to do."""
+
+    title: str
+    detail: str = ""
+    action: str = ""
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The terminal is shutting down."""
+
+    message: str = "Terminal closed"
+
+
+Screen = Idle | NotReady | AmountEntry | Creating | ShowInvoice | Paid | Success | Expired | Error | Closed
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything one frame depends on: the screen, the status bar, the clock and the animation frame."""
+
+    screen: Screen
+    status: Status = field(default_factory=Status)
+    now: float = 0.0
+    frame: int = 0

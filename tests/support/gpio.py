@@ -1,0 +1,1 @@
+"""gpiozero MockFactory fixtures (filled in by the hardware work)."""
