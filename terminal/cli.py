@@ -13,8 +13,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="blink-terminal", description=__doc__)
     parser.add_argument("--version", action="version", version=f"blink-terminal {__version__}")
     sub = parser.add_subparsers(dest="verb", required=True)
+    from terminal.commands import add_operator_verbs
+    from terminal.demo import add_demo_verb
     from terminal.sandbox.cli import add_sandbox_verbs
 
+    add_operator_verbs(sub)
+    add_demo_verb(sub)
     add_sandbox_verbs(sub)
     return parser
 

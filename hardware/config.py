@@ -1,0 +1,342 @@
+"""The [display] [keypad] [indicators] [power] [gpio] sections: frozen, validated once at start-up.
+
+Each ``from_table`` refuses unknown keys (a typo must not silently fall back to a default),
+checks types and ranges, and raises :class:`terminal.errors.ConfigError` naming the setting.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Self, TypeVar
+
+from terminal.errors import ConfigError
+
+T = TypeVar("T")
+
+PANELS_128X128 = ("ssd1351", "ssd1327")
+PANELS_128X64 = ("sh1106", "ssd1306", "ssd1309")
+PANELS_240X240 = ("st7789",)
+PANELS = PANELS_128X128 + PANELS_128X64 + PANELS_240X240
+DESKTOP_DISPLAYS = ("dummy", "capture", "pygame", "terminal")
+# luma's spi() accepts only these clock rates.
+SPI_SPEEDS_HZ = tuple(int(mhz * 1_000_000) for mhz in (0.5, 1, 2, 4, 8, 16, 20, 24, 28, 32,
+                                                        36, 40, 44, 48, 50, 52))
+# BCM numbers on the 40-pin header.
+GPIO_RANGE = range(28)
+
+
+class _Table:
+    """Typed reads from one TOML table; remembers which keys were read to refuse the rest."""
+
+    def __init__(self, section: str, table: Mapping[str, object]) -> None:
+        self.section = section
+        self.table = table
+        self.read: set[str] = set()
+
+    def setting(self, key: str) -> str:
+        return f"{self.section}.{key}"
+
+    def get(self, key: str, kind: type[T], default: T) -> T:
+        self.read.add(key)
+        if key not in self.table:
+            return default
+        value = self.table[key]
+        # bool is an int in Python; a TOML `true` must not pass for a pin number.
+        if kind is int and isinstance(value, bool):
+            raise ConfigError(self.setting(key), "must be a whole number, not true/false")
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind):
+            raise ConfigError(
+                self.setting(key), f"must be {kind.__name__}, got {type(value).__name__}"
+            )
+        return value
+
+    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.get(key, str, default)
+        if value not in choices:
+            raise ConfigError(
+                self.setting(key), f"unknown value {value!r}", f"use one of: {', '.join(choices)}"
+            )
+        return value
+
+    def number(self, key: str, default: int, low: int, high: int) -> int:
+        value = self.get(key, int, default)
+        if not low <= value <= high:
+            raise ConfigError(self.setting(key), f"{value} is out of range",
+                              f"use {low}..{high}")
+        return value
+
+    def pin(self, key: str, default: int | None) -> int | None:
+        """A BCM pin number; -1 (or absent with no default) means not fitted."""
+        self.read.add(key)
+        if key not in self.table:
+            return default
+        value = self.get(key, int, -1)
+        if value == -1:
+            return None
+        if value not in GPIO_RANGE:
+            raise ConfigError(self.setting(key), f"GPIO{value} does not exist",
+                              "use a BCM number 0..27, or -1 for none")
+        return value
+
+    def pins(self, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        self.read.add(key)
+        if key not in self.table:
+            return default
+        value = self.table[key]
+        if not isinstance(value, list) or not all(
+            isinstance(p, int) and not isinstance(p, bool) for p in value
+        ):
+            raise ConfigError(self.setting(key), "must be a list of BCM pin numbers")
+        bad = [p for p in value if p not in GPIO_RANGE]
+        if bad:
+            raise ConfigError(self.setting(key), f"no such GPIO: {bad}", "use BCM numbers 0..27")
+        return tuple(value)
+
+    def done(self) -> None:
+        unknown = sorted(set(self.table) - self.read)
+        if unknown:
+            raise ConfigError(
+                self.setting(unknown[0]), "unknown setting",
+                "check the spelling against docs/configuration.md",
+            )
+
+
+def _no_duplicates(section: str, named: Mapping[str, int | None]) -> None:
+    seen: dict[int, str] = {}
+    for key, pin in named.items():
+        if pin is None:
+            continue
+        if pin in seen:
+            raise ConfigError(f"{section}.{key}", f"GPIO{pin} is also {section}.{seen[pin]}",
+                              "give each line its own pin")
+        seen[pin] = key
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    """Which panel (or desktop stand-in), on which bus, turned and lit how."""
+
+    driver: str = "dummy"
+    interface: str = "spi"
+    i2c_port: int = 1
+    i2c_address: int = 0x3C
+    i2c_speed_hz: int = 400_000  # set in config.txt; used for bus-time figures and warnings
+    spi_port: int = 0
+    spi_device: int = 0
+    spi_speed_hz: int = 16_000_000
+    gpio_dc: int | None = 24
+    gpio_rst: int | None = 25
+    gpio_backlight: int | None = None  # st7789: None = backlight wired to 3V3
+    rotate: int = 0
+    contrast: int = 255
+    capture_dir: Path | None = None
+    terminal_scale: int = 1  # terminal driver: panel pixels per character column
+    qr: bool = True
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
+        """The [display] section, validated."""
+        t = _Table("display", table)
+        driver = t.choice("driver", cls.driver, PANELS + DESKTOP_DISPLAYS)
+        capture = t.get("capture_dir", str, "")
+        spi_speed = t.get("spi_speed_hz", int, cls.spi_speed_hz)
+        if spi_speed not in SPI_SPEEDS_HZ:
+            raise ConfigError("display.spi_speed_hz", f"{spi_speed} Hz is not a supported rate",
+                              "use 8000000, 16000000, 32000000 or another whole-MHz luma rate")
+        made = cls(
+            driver=driver,
+            interface=t.choice("interface", cls.interface, ("spi", "i2c")),
+            i2c_port=t.number("i2c_port", cls.i2c_port, 0, 31),
+            i2c_address=t.number("i2c_address", cls.i2c_address, 0x03, 0x77),
+            i2c_speed_hz=t.number("i2c_speed_hz", cls.i2c_speed_hz, 10_000, 3_400_000),
+            spi_port=t.number("spi_port", cls.spi_port, 0, 6),
+            spi_device=t.number("spi_device", cls.spi_device, 0, 2),
+            spi_speed_hz=spi_speed,
+            gpio_dc=t.pin("gpio_dc", cls.gpio_dc),
+            gpio_rst=t.pin("gpio_rst", cls.gpio_rst),
+            gpio_backlight=t.pin("gpio_backlight", None),
+            rotate=t.number("rotate", cls.rotate, 0, 3),
+            contrast=t.number("contrast", cls.contrast, 0, 255),
+            capture_dir=(base_dir / capture) if capture else None,
+            terminal_scale=t.number("terminal_scale", cls.terminal_scale, 1, 4),
+            qr=t.get("qr", bool, cls.qr),
+        )
+        t.done()
+        if driver == "capture" and made.capture_dir is None:
+            raise ConfigError("display.capture_dir", "the capture driver needs a folder",
+                              'set capture_dir = "frames"')
+        if driver == "st7789" and made.interface != "spi":
+            raise ConfigError("display.interface", "the st7789 is an SPI panel",
+                              'set interface = "spi"')
+        if made.interface == "spi" and driver in PANELS and made.gpio_dc is None:
+            raise ConfigError("display.gpio_dc", "an SPI panel needs its D/C line",
+                              "set gpio_dc to the BCM pin wired to DC")
+        return made
+
+    @property
+    def is_panel(self) -> bool:
+        """True for real hardware, False for the desktop stand-ins."""
+        return self.driver in PANELS
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Panel size in pixels, before rotation (desktop stand-ins mimic a 128x128 ssd1351)."""
+        if self.driver in PANELS_128X64:
+            return (128, 64)
+        if self.driver in PANELS_240X240:
+            return (240, 240)
+        return (128, 128)
+
+
+@dataclass(frozen=True)
+class KeypadConfig:
+    """A matrix keypad (rows driven, columns read), the desktop keyboard, or none."""
+
+    driver: str = "stdin"
+    layout: str = "4x4"
+    row_pins: tuple[int, ...] = (5, 6, 13, 19)
+    col_pins: tuple[int, ...] = (12, 16, 20, 21)
+    labels: tuple[str, ...] = ()  # one string per row; empty = the layout's standard labels
+    scan_ms: int = 15
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
+        """The [keypad] section, validated."""
+        del base_dir  # no paths in this section
+        t = _Table("keypad", table)
+        layout = t.choice("layout", cls.layout, ("4x4", "3x4"))
+        default_cols = cls.col_pins if layout == "4x4" else cls.col_pins[:3]
+        made = cls(
+            driver=t.choice("driver", cls.driver, ("matrix", "stdin", "none")),
+            layout=layout,
+            row_pins=t.pins("row_pins", cls.row_pins),
+            col_pins=t.pins("col_pins", default_cols),
+            labels=tuple(_labels(t)),
+            scan_ms=t.number("scan_ms", cls.scan_ms, 5, 100),
+        )
+        t.done()
+        n_cols = 4 if layout == "4x4" else 3
+        if len(made.row_pins) != 4:
+            raise ConfigError("keypad.row_pins", f"a {layout} keypad has 4 rows",
+                              "list 4 BCM pins")
+        if len(made.col_pins) != n_cols:
+            raise ConfigError("keypad.col_pins", f"a {layout} keypad has {n_cols} columns",
+                              f"list {n_cols} BCM pins")
+        both = {f"row_pins[{i}]": p for i, p in enumerate(made.row_pins)}
+        both |= {f"col_pins[{i}]": p for i, p in enumerate(made.col_pins)}
+        _no_duplicates("keypad", both)
+        if made.labels and (len(made.labels) != 4 or any(len(r) != n_cols for r in made.labels)):
+            raise ConfigError("keypad.labels", f"needs 4 strings of {n_cols} characters",
+                              'e.g. labels = ["123A", "456B", "789C", "*0#D"]')
+        return made
+
+
+def _labels(t: _Table) -> list[str]:
+    t.read.add("labels")
+    value = t.table.get("labels", [])
+    if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+        raise ConfigError("keypad.labels", "must be a list of strings, one per row")
+    return list(value)
+
+
+@dataclass(frozen=True)
+class IndicatorConfig:
+    """LEDs for the two links and the sale status, and a buzzer."""
+
+    driver: str = "none"
+    pos_led: int | None = 17
+    merchant_led: int | None = 27
+    status_led: int | None = 22
+    buzzer: int | None = 18
+    tonal_buzzer: bool = False
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
+        """The [indicators] section, validated."""
+        del base_dir
+        t = _Table("indicators", table)
+        made = cls(
+            driver=t.choice("driver", cls.driver, ("gpio", "none")),
+            pos_led=t.pin("pos_led", cls.pos_led),
+            merchant_led=t.pin("merchant_led", cls.merchant_led),
+            status_led=t.pin("status_led", cls.status_led),
+            buzzer=t.pin("buzzer", cls.buzzer),
+            tonal_buzzer=t.get("tonal_buzzer", bool, cls.tonal_buzzer),
+        )
+        t.done()
+        _no_duplicates("indicators", {"pos_led": made.pos_led, "merchant_led": made.merchant_led,
+                                      "status_led": made.status_led, "buzzer": made.buzzer})
+        return made
+
+
+INA219_PROFILES = ("ups-hat", "ups-hat-c")
+
+
+@dataclass(frozen=True)
+class PowerConfig:
+    """Where the battery reading comes from."""
+
+    driver: str = "none"
+    pisugar_host: str = "127.0.0.1"
+    pisugar_port: int = 8423
+    i2c_port: int = 1
+    ina219_address: int = 0x42
+    ina219_profile: str = "ups-hat"
+    poll_seconds: int = 20
+    timeout_seconds: float = 2.0
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
+        """The [power] section, validated."""
+        del base_dir
+        t = _Table("power", table)
+        made = cls(
+            driver=t.choice("driver", cls.driver, ("none", "pisugar", "ina219", "simulated")),
+            pisugar_host=t.get("pisugar_host", str, cls.pisugar_host),
+            pisugar_port=t.number("pisugar_port", cls.pisugar_port, 1, 65535),
+            i2c_port=t.number("i2c_port", cls.i2c_port, 0, 31),
+            ina219_address=t.number("ina219_address", cls.ina219_address, 0x40, 0x4F),
+            ina219_profile=t.choice("ina219_profile", cls.ina219_profile, INA219_PROFILES),
+            poll_seconds=t.number("poll_seconds", cls.poll_seconds, 5, 600),
+            timeout_seconds=t.get("timeout_seconds", float, cls.timeout_seconds),
+        )
+        t.done()
+        try:
+            loopback = ipaddress.ip_address(made.pisugar_host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            # pisugar-server has no authentication and accepts set_* commands.
+            raise ConfigError("power.pisugar_host", "must be a loopback address",
+                              'use "127.0.0.1" and bind pisugar-server to it')
+        if not 0.1 <= made.timeout_seconds <= 30:
+            raise ConfigError("power.timeout_seconds", "out of range", "use 0.1..30")
+        return made
+
+
+PIN_FACTORIES = ("lgpio", "rpigpio", "pigpio", "native", "mock")
+
+
+@dataclass(frozen=True)
+class GpioConfig:
+    """Which gpiozero pin factory drives the pins."""
+
+    pin_factory: str = "lgpio"
+    mock_revision: str = field(default="902120")  # mock only: the Pi model to pretend to be
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
+        """The [gpio] section, validated."""
+        del base_dir
+        t = _Table("gpio", table)
+        made = cls(
+            pin_factory=t.choice("pin_factory", cls.pin_factory, PIN_FACTORIES),
+            mock_revision=t.get("mock_revision", str, cls.mock_revision),
+        )
+        t.done()
+        return made

@@ -1,0 +1,48 @@
+"""Local BOLT11 decoding, so the terminal can check an invoice without asking anyone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import bolt11
+
+from terminal.errors import MalformedAnswer
+
+_PREFIX = "lightning:"
+
+
+@dataclass(frozen=True)
+class DecodedInvoice:
+    """What the payout guard needs from a BOLT11: amount, hash, expiry (Unix seconds), memo."""
+
+    amount_sats: int | None
+    payment_hash: str
+    expires_at: int
+    description: str | None
+
+
+def decode_invoice(payment_request: str) -> DecodedInvoice:
+    """Decode a BOLT11 (any case, optional ``lightning:`` prefix) or raise MalformedAnswer."""
+    text = payment_request.strip()
+    if text.lower().startswith(_PREFIX):
+        text = text[len(_PREFIX) :]
+    try:
+        decoded = bolt11.decode(text)
+        payment_hash = decoded.payment_hash
+        expires_at = decoded.expiry_time
+        description = decoded.description
+    # The decoder raises a wide variety (bech32, bitstring, ValueError, its own): any of them
+    # means the same thing to us, an invoice we cannot trust.
+    except Exception as exc:
+        raise MalformedAnswer(
+            f"not a valid Lightning invoice ({type(exc).__name__}): "
+            "check that the whole invoice was copied"
+        ) from exc
+    amount_msat = decoded.amount_msat
+    amount_sats = None if amount_msat is None else int(amount_msat) // 1000
+    return DecodedInvoice(
+        amount_sats=amount_sats,
+        payment_hash=payment_hash,
+        expires_at=int(expires_at),
+        description=description,
+    )

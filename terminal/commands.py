@@ -1,0 +1,148 @@
+"""The operator's verbs: ``run``, ``check`` and ``history``.
+
+Exit codes (documented in the README): 0 fine; 1 the terminal stopped on an error; 2 the
+configuration is invalid; 3 a key is rejected or lacks a scope; 4 Blink cannot be reached;
+5 the hardware cannot be opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import datetime
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from terminal import logsetup
+from terminal.config import DEFAULT_PATH, Config, load_config
+from terminal.errors import ConfigError, HardwareError, JournalError
+from terminal.journal import Journal
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_KEY = 3
+EXIT_UNREACHABLE = 4
+EXIT_HARDWARE = 5
+
+
+def add_operator_verbs(subparsers: Any) -> None:
+    """Add ``run``, ``check`` and ``history`` to the CLI."""
+    run = subparsers.add_parser("run", help="run the terminal")
+    run.add_argument("--config", type=Path, default=DEFAULT_PATH, help="terminal.toml (default: %(default)s)")
+    run.set_defaults(handler=cmd_run)
+
+    check = subparsers.add_parser("check", help="check the configuration, keys, Blink and the panel")
+    check.add_argument("--config", type=Path, default=DEFAULT_PATH)
+    check.add_argument("--offline", action="store_true", help="skip the checks that need Blink")
+    check.set_defaults(handler=cmd_check)
+
+    history = subparsers.add_parser("history", help="recent sales from the journal")
+    history.add_argument("--config", type=Path, default=DEFAULT_PATH)
+    history.add_argument("--limit", type=int, default=20)
+    history.add_argument("--csv", action="store_true", help="machine-readable output")
+    history.set_defaults(handler=cmd_history)
+
+
+def load_or_explain(path: Path) -> Config | None:
+    """The configuration, or None after printing what is wrong with it."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"blink-terminal: configuration error: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``blink-terminal run``: the terminal itself."""
+    logsetup.configure("info")
+    config = load_or_explain(args.config)
+    if config is None:
+        return EXIT_CONFIG
+    logsetup.configure(config.terminal.log_level)
+    return run_terminal(config)
+
+
+def run_terminal(config: Config, **peripheral_options: Any) -> int:
+    """Open the hardware and run the terminal until it is stopped."""
+    from terminal.shell.peripherals import Peripherals
+    from terminal.shell.runtime import Terminal
+
+    try:
+        peripherals = Peripherals.from_config(config, **peripheral_options)
+    except HardwareError as exc:
+        log.error("%s", exc)
+        return EXIT_HARDWARE
+
+    async def main() -> int:
+        try:
+            terminal = Terminal(config, peripherals)
+        except JournalError as exc:
+            log.error("%s", exc)
+            peripherals.close()
+            return EXIT_FAILED
+        return await terminal.run()
+
+    return asyncio.run(main())
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``blink-terminal check``: everything an operator can verify before going live."""
+    from terminal.checks import run_checks
+
+    logsetup.configure("warning")
+    config = load_or_explain(args.config)
+    if config is None:
+        return EXIT_CONFIG
+    return asyncio.run(run_checks(config, offline=args.offline))
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """``blink-terminal history``: the journal's recent sales."""
+    config = load_or_explain(args.config)
+    if config is None:
+        return EXIT_CONFIG
+    try:
+        journal = Journal.open(config.terminal.state_dir)
+    except JournalError as exc:
+        print(f"blink-terminal: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        sales = journal.recent(args.limit)
+    finally:
+        journal.close()
+    fields = ("sale", "created", "amount_sats", "state", "paid", "forwarded")
+    rows = [
+        (
+            s.id,
+            _when(s.created_at),
+            str(s.amount_sats),
+            s.state.value,
+            _when(s.paid_at),
+            _when(s.forwarded_at),
+        )
+        for s in sales
+    ]
+    if args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(fields)
+        writer.writerows(rows)
+        return EXIT_OK
+    if not rows:
+        print("no sales yet")
+        return EXIT_OK
+    widths = [max(len(f), *(len(r[i]) for r in rows)) for i, f in enumerate(fields)]
+    for row in (fields, *rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+def _when(timestamp: float | None) -> str:
+    if timestamp is None:
+        return ""
+    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")

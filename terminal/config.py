@@ -1,0 +1,272 @@
+"""The terminal's configuration: one TOML file, validated once at start-up into frozen dataclasses.
+
+Every problem raises :class:`~terminal.errors.ConfigError` naming the setting and the fix; the
+CLI turns it into exit code 2. Keys are read from files (see :mod:`terminal.keyfile`), never from
+the TOML itself, so the configuration can be shown, copied and templated without secrets.
+The format is documented in ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from hardware.config import DisplayConfig, GpioConfig, IndicatorConfig, KeypadConfig, PowerConfig
+from terminal.errors import ConfigError
+from terminal.keyfile import read_key
+from terminal.secret import Secret
+
+DEFAULT_PATH = Path("/etc/blink-terminal/terminal.toml")
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TerminalSettings:
+    """The [terminal] table: who the terminal is and how sales behave."""
+
+    name: str
+    state_dir: Path
+    max_amount_sats: int
+    invoice_expiry_minutes: int
+    log_level: str
+
+
+@dataclass(frozen=True)
+class BlinkSettings:
+    """The [blink] table: where Blink is."""
+
+    api_url: str
+    ws_url: str
+    timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class PosAccount:
+    """The [blinkpos] table: the intermediary account that receives and forwards."""
+
+    key: Secret
+    wallet_id: str | None
+
+
+@dataclass(frozen=True)
+class MerchantAccount:
+    """The [merchant] table: where every sale goes."""
+
+    username: str | None
+    wallet_id: str | None
+    key: Secret | None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole, validated configuration."""
+
+    path: Path
+    terminal: TerminalSettings
+    blink: BlinkSettings
+    blinkpos: PosAccount
+    merchant: MerchantAccount
+    display: DisplayConfig
+    keypad: KeypadConfig
+    indicators: IndicatorConfig
+    power: PowerConfig
+    gpio: GpioConfig
+
+
+class _Table:
+    """One TOML table being read: typed getters that name the setting in every error."""
+
+    def __init__(self, name: str, raw: Mapping[str, object]) -> None:
+        self.name = name
+        self.raw = raw
+        self.used: set[str] = set()
+
+    def get(self, key: str, kind: type[T], default: T) -> T:
+        self.used.add(key)
+        value = self.raw.get(key, default)
+        # TOML integers are acceptable where a float is wanted; bools are not ints here.
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(
+                f"{self.name}.{key}",
+                f"must be {_kind_name(kind)}, not {type(value).__name__}",
+                f"write e.g. {key} = {_example(kind)}",
+            )
+        return value
+
+    def optional_str(self, key: str) -> str | None:
+        value = self.get(key, str, "").strip()
+        return value or None
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.raw) - self.used)
+        if unknown:
+            raise ConfigError(
+                f"{self.name}.{unknown[0]}",
+                "is not a known setting",
+                "check the spelling against docs/configuration.md",
+            )
+
+
+def _kind_name(kind: type) -> str:
+    return {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}.get(
+        kind, kind.__name__
+    )
+
+
+def _example(kind: type) -> str:
+    return {str: '"text"', int: "10", float: "10.0", bool: "true"}.get(kind, "...")
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(setting: str, url: str, secure: str, plain: str) -> str:
+    """``url`` if it uses ``secure`` (or ``plain`` on loopback only); else a ConfigError."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ConfigError(setting, f"{url!r} is not a URL", f"write e.g. {secure}://api.blink.sv/graphql")
+    if parts.scheme == secure or (parts.scheme == plain and _is_loopback(parts.hostname)):
+        return url
+    if parts.scheme == plain:
+        raise ConfigError(
+            setting,
+            f"{plain}:// is only allowed on loopback (a local sandbox); keys would travel unencrypted",
+            f"use {secure}://",
+        )
+    raise ConfigError(setting, f"scheme {parts.scheme!r} is not supported", f"use {secure}://")
+
+
+def _tables(document: Mapping[str, object]) -> dict[str, Mapping[str, object]]:
+    known = ("terminal", "blink", "blinkpos", "merchant", "display", "keypad", "indicators", "power", "gpio")
+    for name in document:
+        if name not in known:
+            raise ConfigError(name, "is not a known section", f"sections are: {', '.join(known)}")
+    tables: dict[str, Mapping[str, object]] = {}
+    for name in known:
+        value = document.get(name, {})
+        if not isinstance(value, Mapping):
+            raise ConfigError(name, "must be a table", f"write [{name}] on a line of its own")
+        tables[name] = value
+    return tables
+
+
+def _default_state_dir(base_dir: Path) -> Path:
+    # systemd's StateDirectory= exports the path; a desktop run keeps state beside the config.
+    env = os.environ.get("STATE_DIRECTORY")
+    return Path(env.split(":")[0]) if env else base_dir / "state"
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the configuration at ``path``; raise ConfigError on any problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("--config", f"{path} does not exist", "give the path of terminal.toml") from None
+    except OSError as exc:
+        raise ConfigError("--config", f"cannot read {path}: {exc.strerror}", "check its permissions") from exc
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"is not valid TOML: {exc}", "fix the line named") from exc
+    return parse_config(document, path=path)
+
+
+def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
+    """Validate an already-parsed TOML document (``path`` locates relative files)."""
+    base_dir = path.parent
+    tables = _tables(document)
+
+    t = _Table("terminal", tables["terminal"])
+    name = t.get("name", str, "Blink terminal").strip()
+    if not name or len(name) > 40:
+        raise ConfigError("terminal.name", "must be 1 to 40 characters", 'write e.g. name = "Corner Café"')
+    state_dir_text = t.get("state_dir", str, "")
+    state_dir = Path(state_dir_text) if state_dir_text else _default_state_dir(base_dir)
+    if not state_dir.is_absolute():
+        state_dir = base_dir / state_dir
+    max_amount = t.get("max_amount_sats", int, 1_000_000)
+    if not 1 <= max_amount <= 100_000_000:
+        raise ConfigError("terminal.max_amount_sats", "must be between 1 and 100000000", "")
+    expiry = t.get("invoice_expiry_minutes", int, 15)
+    if not 1 <= expiry <= 60:
+        raise ConfigError(
+            "terminal.invoice_expiry_minutes", "must be between 1 and 60", "15 suits a shop counter"
+        )
+    log_level = t.get("log_level", str, "info").lower()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError("terminal.log_level", f"{log_level!r} is not a level", f"use one of {', '.join(_LOG_LEVELS)}")
+    t.finish()
+    terminal = TerminalSettings(name, state_dir, max_amount, expiry, log_level)
+
+    b = _Table("blink", tables["blink"])
+    blink = BlinkSettings(
+        api_url=check_url("blink.api_url", b.get("api_url", str, "https://api.blink.sv/graphql"), "https", "http"),
+        ws_url=check_url("blink.ws_url", b.get("ws_url", str, "wss://ws.blink.sv/graphql"), "wss", "ws"),
+        timeout_seconds=b.get("timeout_seconds", float, 10.0),
+    )
+    if not 1.0 <= blink.timeout_seconds <= 120.0:
+        raise ConfigError("blink.timeout_seconds", "must be between 1 and 120 seconds", "10 is a good start")
+    b.finish()
+
+    p = _Table("blinkpos", tables["blinkpos"])
+    key_file = p.get("key_file", str, "")
+    if not key_file:
+        raise ConfigError(
+            "blinkpos.key_file",
+            "is required: the BlinkPOS key creates invoices and forwards sales",
+            'write key_file = "blinkpos-key" and put the key in that file (chmod 600)',
+        )
+    pos = PosAccount(
+        key=read_key("blinkpos.key_file", key_file, name="BlinkPOS", base_dir=base_dir),
+        wallet_id=p.optional_str("wallet_id"),
+    )
+    p.finish()
+
+    m = _Table("merchant", tables["merchant"])
+    username = m.optional_str("username")
+    wallet_id = m.optional_str("wallet_id")
+    if (username is None) == (wallet_id is None):
+        raise ConfigError(
+            "merchant.username",
+            "give exactly one of merchant.username and merchant.wallet_id",
+            "the merchant's Blink username is the easiest",
+        )
+    merchant_key_file = m.optional_str("key_file")
+    merchant = MerchantAccount(
+        username=username,
+        wallet_id=wallet_id,
+        key=read_key("merchant.key_file", merchant_key_file, name="merchant", base_dir=base_dir)
+        if merchant_key_file
+        else None,
+    )
+    m.finish()
+
+    return Config(
+        path=path,
+        terminal=terminal,
+        blink=blink,
+        blinkpos=pos,
+        merchant=merchant,
+        display=DisplayConfig.from_table(tables["display"], base_dir=base_dir),
+        keypad=KeypadConfig.from_table(tables["keypad"], base_dir=base_dir),
+        indicators=IndicatorConfig.from_table(tables["indicators"], base_dir=base_dir),
+        power=PowerConfig.from_table(tables["power"], base_dir=base_dir),
+        gpio=GpioConfig.from_table(tables["gpio"], base_dir=base_dir),
+    )

@@ -1,0 +1,72 @@
+"""The pure payment core: a state machine from events to effects, with no I/O.
+
+It imports no asyncio, httpx, websockets, gpiozero, luma, sqlite3, time or random (a test
+checks). The asyncio shell turns the world into :mod:`~terminal.flow.events`, feeds them to
+:meth:`Machine.handle` one at a time, and carries out the :mod:`~terminal.flow.effects` it gets
+back. The rules are in ``table.py``.
+"""
+
+from terminal.flow.effects import (
+    CancelSale,
+    CancelTimer,
+    Celebrate,
+    CreateInvoices,
+    Effect,
+    Forward,
+    Reconnect,
+    Show,
+    ShowLinks,
+    SignalError,
+    StartTimer,
+    UnwatchInvoice,
+    WatchInvoice,
+)
+from terminal.flow.events import (
+    EVENT_TYPES,
+    Event,
+    ForwardDelayed,
+    ForwardFailedHard,
+    ForwardSucceeded,
+    InvoiceCreationFailed,
+    InvoiceExpired,
+    InvoicesCreated,
+    KeyPressed,
+    Link,
+    LinkChanged,
+    PaymentSettled,
+    TimerFired,
+)
+from terminal.flow.machine import Machine
+from terminal.flow.state import FlowConfig, FlowState
+
+__all__ = [
+    "EVENT_TYPES",
+    "CancelSale",
+    "CancelTimer",
+    "Celebrate",
+    "CreateInvoices",
+    "Effect",
+    "Event",
+    "FlowConfig",
+    "FlowState",
+    "Forward",
+    "ForwardDelayed",
+    "ForwardFailedHard",
+    "ForwardSucceeded",
+    "InvoiceCreationFailed",
+    "InvoiceExpired",
+    "InvoicesCreated",
+    "KeyPressed",
+    "Link",
+    "LinkChanged",
+    "Machine",
+    "PaymentSettled",
+    "Reconnect",
+    "Show",
+    "ShowLinks",
+    "SignalError",
+    "StartTimer",
+    "TimerFired",
+    "UnwatchInvoice",
+    "WatchInvoice",
+]

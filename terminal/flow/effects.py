@@ -1,0 +1,121 @@
+"""What to do: the effects the payment core asks the asyncio shell to carry out, in the imperative.
+
+The shell carries them out in the order given. Contracts the core relies on:
+
+- every :class:`CreateInvoices` is answered by exactly one ``InvoicesCreated`` or
+  ``InvoiceCreationFailed`` carrying the same ``request`` (network calls have timeouts, so an
+  answer always comes);
+- :class:`StartTimer` with a running name replaces that timer; a timer that fires anyway after
+  :class:`CancelTimer` is harmless (the core recognises stale names);
+- :class:`WatchInvoice` lasts across reconnects of the BlinkPOS socket until
+  :class:`UnwatchInvoice`;
+- :class:`Forward` may be emitted more than once for a sale: the forwarder is idempotent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from terminal.flow.events import Link
+from terminal.links import LinkState
+from terminal.screens.model import Screen
+
+
+@dataclass(frozen=True)
+class CreateInvoices:
+    """Begin a sale: journal it, make the POS and merchant invoices, answer with ``request``."""
+
+    amount_sats: int
+    request: int
+
+
+@dataclass(frozen=True)
+class Show:
+    """Put ``screen`` on the display."""
+
+    screen: Screen
+
+
+@dataclass(frozen=True)
+class WatchInvoice:
+    """Subscribe to the status of the shown sale's POS invoice."""
+
+    sale_id: str
+    payment_hash: str
+
+
+@dataclass(frozen=True)
+class UnwatchInvoice:
+    """End the status subscription of ``sale_id`` (myUpdates still reports a late payment)."""
+
+    sale_id: str
+
+
+@dataclass(frozen=True)
+class CancelSale:
+    """Journal that the merchant gave up on ``sale_id``; a late payment is still forwarded."""
+
+    sale_id: str
+
+
+@dataclass(frozen=True)
+class Forward:
+    """Wake the forwarder for ``sale_id``, which the journal already says is paid."""
+
+    sale_id: str
+
+
+@dataclass(frozen=True)
+class Celebrate:
+    """LEDs, buzzer and animation: the sale reached the merchant."""
+
+
+@dataclass(frozen=True)
+class SignalError:
+    """The error LED and tone: something needs the merchant's attention."""
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    """Fire ``TimerFired(name)`` after ``seconds``."""
+
+    name: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    """Stop the timer ``name`` if it is running."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Reconnect:
+    """Drop and re-open ``link`` now, skipping the rest of its backoff."""
+
+    link: Link
+
+
+@dataclass(frozen=True)
+class ShowLinks:
+    """Set the link LEDs."""
+
+    pos: LinkState
+    merchant: LinkState
+
+
+Effect = (
+    CreateInvoices
+    | Show
+    | WatchInvoice
+    | UnwatchInvoice
+    | CancelSale
+    | Forward
+    | Celebrate
+    | SignalError
+    | StartTimer
+    | CancelTimer
+    | Reconnect
+    | ShowLinks
+)

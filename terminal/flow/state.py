@@ -1,0 +1,97 @@
+"""The payment core's states, its configuration, and the mutable record the handlers share."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from terminal.errors import ConfigError
+from terminal.links import LinkState
+from terminal.screens.model import NotReady, Screen
+
+
+class FlowState(enum.Enum):
+    """Where the payment flow is, as the merchant would describe it."""
+
+    NOT_READY = "not ready"  # no live payment detection on the BlinkPOS link: no QR may be shown
+    IDLE = "idle"
+    ENTERING = "entering"  # an amount is being typed
+    CREATING = "creating"  # invoices are being made
+    WAITING = "waiting"  # the QR is up (or hidden while the link is down: the sale stays open)
+    PAID = "paid"  # the customer paid; forwarding
+    DONE = "done"  # forwarded: success shown until a key or a timer
+    EXPIRED = "expired"  # the invoice expired unpaid: shown until a key or a timer
+    ERROR = "error"  # something needs the merchant: shown until a key (or a timer)
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    """What the payment core needs to know about this terminal."""
+
+    merchant_name: str
+    max_amount_sats: int
+    unit: str = "sats"
+    invoice_expiry_seconds: float = 15 * 60  # the expiry the shell asks Blink for
+    done_seconds: float = 10.0  # success screen, then back to idle
+    message_seconds: float = 30.0  # expired and retryable-error screens
+
+    def __post_init__(self) -> None:
+        if self.max_amount_sats < 1:
+            raise ConfigError(
+                "terminal.max_amount_sats", "must be at least 1", "set it to the largest sale"
+            )
+        for name in ("invoice_expiry_seconds", "done_seconds", "message_seconds"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(name, "must be a positive number of seconds")
+
+
+@dataclass(frozen=True)
+class ShownSale:
+    """The sale whose invoice was put on screen (WAITING, and the PAID/DONE/EXPIRED/ERROR after)."""
+
+    sale_id: str
+    amount_sats: int
+    payment_request: str
+    payment_hash: str
+    expires_at: float
+
+
+def not_ready_screen(pos: LinkState, reason: str = "") -> NotReady:
+    """The NotReady screen for a BlinkPOS link that cannot detect payments, saying what to do."""
+    default, action = _NOT_READY_TEXT.get(pos, ("Blink is not reachable", "Wait a moment"))
+    return NotReady(reason=reason or default, action=action)
+
+
+_NOT_READY_TEXT: dict[LinkState, tuple[str, str]] = {
+    LinkState.CONNECTING: ("Connecting to Blink", "Wait a moment"),
+    LinkState.DOWN: ("No connection to Blink", "Check the network, then press RECONNECT"),
+    LinkState.REJECTED: (
+        "Blink refused the BlinkPOS key",
+        "Replace the BlinkPOS key file, then restart the terminal",
+    ),
+    LinkState.OFF: (
+        "BlinkPOS is not configured",
+        "Set [blinkpos] key_file in the configuration",
+    ),
+}
+
+
+@dataclass
+class Context:
+    """Everything the handlers read and change; each Machine owns one."""
+
+    config: FlowConfig
+    state: FlowState = FlowState.NOT_READY
+    pos: LinkState = LinkState.CONNECTING
+    merchant: LinkState = LinkState.OFF
+    pos_reason: str = ""
+    digits: str = ""
+    next_request: int = 1
+    pending: int | None = None  # the CreateInvoices the screen waits for (only in CREATING)
+    pending_amount: int = 0
+    abandoned: set[int] = field(default_factory=set)  # answers still due for cancelled requests
+    sale: ShownSale | None = None
+    retry_amount: int | None = None  # ERROR after a retryable creation failure: OK tries again
+    timer: str | None = None  # the one running timer (expiry in WAITING, message elsewhere)
+    timer_serial: int = 0
+    screen: Screen = field(default_factory=lambda: not_ready_screen(LinkState.CONNECTING))

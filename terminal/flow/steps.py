@@ -1,0 +1,143 @@
+"""Small steps the transition handlers are made of: screens, timers, going home, creating."""
+
+from __future__ import annotations
+
+from terminal.flow.effects import (
+    CancelTimer,
+    CreateInvoices,
+    Effect,
+    Reconnect,
+    Show,
+    StartTimer,
+    UnwatchInvoice,
+)
+from terminal.flow.entry import format_sats, type_digit
+from terminal.flow.events import Link
+from terminal.flow.state import Context, FlowState, ShownSale, not_ready_screen
+from terminal.links import LinkState
+from terminal.screens.model import (
+    AmountEntry,
+    Creating,
+    Expired,
+    Idle,
+    NotReady,
+    Paid,
+    Screen,
+    ShowInvoice,
+)
+
+
+def show(ctx: Context, screen: Screen) -> Show:
+    """Record ``screen`` as the current one and return the effect that draws it."""
+    ctx.screen = screen
+    return Show(screen)
+
+
+def start_timer(ctx: Context, kind: str, seconds: float) -> list[Effect]:
+    """Replace the running timer with a fresh ``kind`` timer of ``seconds``."""
+    # A fresh name per timer, so a fire that was already queued when we cancelled it is stale.
+    effects = stop_timer(ctx)
+    ctx.timer_serial += 1
+    ctx.timer = f"{kind}:{ctx.timer_serial}"
+    effects.append(StartTimer(ctx.timer, seconds))
+    return effects
+
+
+def stop_timer(ctx: Context) -> list[Effect]:
+    """Cancel the running timer, if any."""
+    if ctx.timer is None:
+        return []
+    name, ctx.timer = ctx.timer, None
+    return [CancelTimer(name)]
+
+
+def go_home(ctx: Context) -> list[Effect]:
+    """Forget the screen's sale and go to IDLE, or NOT_READY when nothing detects payments."""
+    effects = stop_timer(ctx)
+    ctx.digits = ""
+    ctx.sale = None
+    ctx.retry_amount = None
+    if ctx.pos.detects_payments:
+        ctx.state = FlowState.IDLE
+        effects.append(show(ctx, Idle(ctx.config.merchant_name)))
+    else:
+        ctx.state = FlowState.NOT_READY
+        effects.append(show(ctx, not_ready_screen(ctx.pos, ctx.pos_reason)))
+    return effects
+
+
+def reconnect(ctx: Context) -> list[Effect]:
+    """Reconnect every configured link that is not up."""
+    # OFF is not configured, UP needs nothing; every other state is worth skipping the backoff.
+    idle = (LinkState.UP, LinkState.OFF)
+    return [
+        Reconnect(link)
+        for link, state in ((Link.POS, ctx.pos), (Link.MERCHANT, ctx.merchant))
+        if state not in idle
+    ]
+
+
+def show_entry(ctx: Context, message: str = "") -> Show:
+    """Show the amount being typed, with an optional message."""
+    return show(ctx, AmountEntry(ctx.digits, ctx.config.unit, message))
+
+
+def type_digit_key(ctx: Context, digit: int) -> list[Effect]:
+    """Type ``digit`` into the amount, or refuse it with the maximum."""
+    typed = type_digit(ctx.digits, digit, ctx.config.max_amount_sats)
+    if typed is None:
+        limit = f"maximum {format_sats(ctx.config.max_amount_sats)} {ctx.config.unit}"
+        return [show_entry(ctx, limit)]
+    ctx.digits = typed
+    return [show_entry(ctx)]
+
+
+def create_invoices(ctx: Context, amount: int) -> list[Effect]:
+    """Go to CREATING and ask the shell for the invoices of a new sale."""
+    request = ctx.next_request
+    ctx.next_request += 1
+    ctx.pending, ctx.pending_amount = request, amount
+    ctx.state = FlowState.CREATING
+    ctx.digits = ""
+    ctx.retry_amount = None
+    return [*stop_timer(ctx), show(ctx, Creating(amount)), CreateInvoices(amount, request)]
+
+
+def abandon_pending(ctx: Context) -> None:
+    """Stop waiting for the pending CreateInvoices; its answer is still due."""
+    # The answer still comes; it is then journalled as cancelled (see invoices_created).
+    if ctx.pending is not None:
+        ctx.abandoned.add(ctx.pending)
+        ctx.pending = None
+
+
+def sale_screen(ctx: Context, sale: ShownSale) -> Screen:
+    """The QR while payments are detected; otherwise say the sale is kept, without a QR."""
+    if ctx.pos.detects_payments:
+        degraded = ctx.pos is LinkState.DEGRADED
+        return ShowInvoice(sale.payment_request, sale.amount_sats, sale.expires_at, degraded)
+    lost = "Connection to Blink lost" + (f" ({ctx.pos_reason})" if ctx.pos_reason else "")
+    return NotReady(
+        reason=f"{lost}: this sale stays open and its payment will be checked",
+        action="Wait for the connection, or press CANCEL",
+    )
+
+
+def is_shown(ctx: Context, sale_id: str) -> bool:
+    """Whether ``sale_id`` is the sale whose invoice was put on screen."""
+    return ctx.sale is not None and ctx.sale.sale_id == sale_id
+
+
+def expire_sale(ctx: Context, sale: ShownSale) -> list[Effect]:
+    """The shown invoice expired unpaid: EXPIRED, stop watching it."""
+    effects: list[Effect] = [*stop_timer(ctx), UnwatchInvoice(sale.sale_id)]
+    ctx.state = FlowState.EXPIRED
+    effects.append(show(ctx, Expired(sale.amount_sats)))
+    effects += start_timer(ctx, "message", ctx.config.message_seconds)
+    return effects
+
+
+def show_paid(ctx: Context, sale: ShownSale) -> list[Effect]:
+    """Go to PAID for the shown sale."""
+    ctx.state = FlowState.PAID
+    return [show(ctx, Paid(sale.amount_sats))]

@@ -1,0 +1,240 @@
+"""What the forwarder does next, decided with no I/O: the exactly-once rules as one function.
+
+Given a paid sale as the journal holds it, its forward attempts, what the last step observed and
+the time, :func:`next_step` names the next step. The rules (DESIGN "Exactly once"):
+
+1. ``SUCCESS``/``ALREADY_PAID``, or the merchant invoice's status ``PAID``: done.
+2. Any other answer to a pay request (``FAILURE``, ``PENDING``), or no answer at all: ask the
+   merchant invoice's status before deciding anything. A late repeat of a paid invoice is
+   answered ``FAILURE`` "Invoice is already paid", so a ``FAILURE`` proves nothing.
+3. Status ``PENDING``: pay the *same* invoice again. Blink never pays an invoice twice, so this
+   is always safe; after a setback it waits first (jittered exponential, capped).
+4. Status ``EXPIRED``: unpaid for good. Replace it, but only once no pay request for it is
+   younger than a safety margin, so a request lost in flight cannot land after the replacement
+   is paid.
+5. An invoice too close to its expiry is not paid; it is left to expire, then replaced (4).
+6. After a crash (``Started``) with attempts on the current invoice: ask before paying.
+7. Insufficient balance or a refused key: a hard failure the operator must see; retried slowly
+   (the money is safe in BlinkPOS). A payout-guard refusal: a hard failure, not retried.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from terminal.blink.models import InvoiceStatus, PaymentStatus
+from terminal.journal_rules import ForwardAttempt, Sale, SaleState
+from terminal.payout_guard import EXPIRY_MARGIN_SECONDS
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """The policy's numbers; the defaults are for production."""
+
+    backoff_base: float = 1.0
+    backoff_cap: float = 300.0
+    hard_retry: float = 900.0
+    # Longer than any request can be in flight (Blink's router gives up after 180 s).
+    replace_safety: float = 600.0
+    expiry_margin: float = EXPIRY_MARGIN_SECONDS
+
+
+DEFAULT_POLICY = PolicyConfig()
+
+
+class Action(enum.Enum):
+    """Something the forwarder does against Blink."""
+
+    PAY = "pay"
+    ASK_STATUS = "ask_status"
+    REPLACE = "replace"
+
+
+# --- observations: what the last step saw --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Started:
+    """Nothing seen yet in this run (a fresh forward, or the first after a restart)."""
+
+
+@dataclass(frozen=True)
+class PayAnswered:
+    """Blink answered the pay request."""
+
+    status: PaymentStatus
+
+
+@dataclass(frozen=True)
+class PayLost:
+    """The pay request got no usable answer (timeout, unreachable, 5xx, malformed)."""
+
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class StatusAnswered:
+    """Blink answered the status query for the current merchant invoice."""
+
+    status: InvoiceStatus
+
+
+@dataclass(frozen=True)
+class CallLost:
+    """A status query or a replacement got no usable answer."""
+
+    action: Action
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Throttled:
+    """Blink asked us to slow down (429 / TOO_MANY_REQUEST) during ``action``."""
+
+    action: Action
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class HardFailure:
+    """Insufficient balance, a rejected key or a missing scope: the operator must act."""
+
+    detail: str
+
+
+@dataclass(frozen=True)
+class GuardRefused:
+    """The payout guard refused the current merchant invoice."""
+
+    detail: str
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """A replacement merchant invoice was made and journaled."""
+
+
+Observation = (
+    Started
+    | PayAnswered
+    | PayLost
+    | StatusAnswered
+    | CallLost
+    | Throttled
+    | HardFailure
+    | GuardRefused
+    | Replaced
+)
+
+# --- steps: what to do next ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Do:
+    """Carry out ``action`` now."""
+
+    action: Action
+
+
+@dataclass(frozen=True)
+class Done:
+    """The merchant has the money: journal ``forwarded``."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Sleep ``seconds``, then carry out ``then``."""
+
+    seconds: float
+    then: Action
+
+
+@dataclass(frozen=True)
+class FailHard:
+    """Tell the operator; retry ``then`` after ``retry_in`` seconds, or never if None."""
+
+    reason: str
+    retry_in: float | None
+    then: Action = Action.ASK_STATUS
+
+
+Step = Do | Done | Wait | FailHard
+
+
+def is_setback(observation: Observation) -> bool:
+    """True if ``observation`` means no progress, so the next retry should back off further."""
+    match observation:
+        case PayAnswered(status=status):
+            return status not in (PaymentStatus.SUCCESS, PaymentStatus.ALREADY_PAID)
+        case PayLost() | CallLost() | Throttled() | HardFailure():
+            return True
+        case _:
+            return False
+
+
+def backoff(failures: int, jitter: float, config: PolicyConfig = DEFAULT_POLICY) -> float:
+    """Seconds to wait after ``failures`` setbacks: exponential, capped, jittered by [0, 1)."""
+    exponent = min(max(failures - 1, 0), 30)
+    delay = min(config.backoff_cap, config.backoff_base * 2.0**exponent)
+    # Full-range jitter would allow ~0 s waits; half-range keeps the backoff meaningful while
+    # still spreading terminals that lost the network together.
+    return delay * (0.5 + 0.5 * min(max(jitter, 0.0), 1.0))
+
+
+def next_step(  # noqa: PLR0912 - one case per observation: the rules read as a table
+    sale: Sale,
+    attempts: list[ForwardAttempt],
+    observation: Observation,
+    *,
+    now: float,
+    failures: int = 0,
+    jitter: float = 0.5,
+    config: PolicyConfig = DEFAULT_POLICY,
+) -> Step:
+    """The next step for forwarding ``sale``, per the rules in this module's docstring."""
+    if sale.state is SaleState.FORWARDED:
+        return Done()
+    if sale.state is not SaleState.PAID or sale.merchant is None:
+        return FailHard(f"sale {sale.id} is {sale.state.value}: nothing to forward", None)
+    merchant = sale.merchant
+    tried = [a for a in attempts if a.merchant_hash == merchant.hash]
+    near_expiry = merchant.expires_at - now < config.expiry_margin
+    wait = backoff(failures, jitter, config)
+
+    match observation:
+        case Started():
+            return Do(Action.ASK_STATUS) if tried or near_expiry else Do(Action.PAY)
+        case PayAnswered(status=PaymentStatus.SUCCESS | PaymentStatus.ALREADY_PAID):
+            return Done()
+        case PayAnswered(status=PaymentStatus.PENDING):
+            return Wait(wait, Action.ASK_STATUS)
+        case PayAnswered() | PayLost():
+            return Do(Action.ASK_STATUS)
+        case StatusAnswered(status=InvoiceStatus.PAID):
+            return Done()
+        case StatusAnswered(status=InvoiceStatus.PENDING):
+            if near_expiry:
+                # Too late to pay safely: let it expire, then replace it.
+                return Wait(max(merchant.expires_at - now, 0.0) + 1.0, Action.ASK_STATUS)
+            return Do(Action.PAY) if failures == 0 else Wait(wait, Action.PAY)
+        case StatusAnswered(status=InvoiceStatus.EXPIRED):
+            youngest = max((a.started_at for a in tried), default=None)
+            if youngest is not None and now - youngest < config.replace_safety:
+                return Wait(youngest + config.replace_safety - now, Action.ASK_STATUS)
+            return Do(Action.REPLACE)
+        case CallLost(action=action):
+            return Wait(wait, action)
+        case Throttled(action=action, retry_after=retry_after):
+            # A throttled pay request may still have been carried out: ask, don't repeat.
+            then = Action.ASK_STATUS if action is Action.PAY else action
+            return Wait(max(retry_after or 0.0, wait), then)
+        case HardFailure(detail=detail):
+            return FailHard(detail, config.hard_retry)
+        case GuardRefused(detail=detail):
+            if near_expiry:
+                return Do(Action.ASK_STATUS)
+            return FailHard(detail, None)
+        case Replaced():
+            return Do(Action.PAY)
+    raise AssertionError(f"unhandled observation {observation!r}")  # pragma: no cover

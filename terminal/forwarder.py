@@ -1,0 +1,348 @@
+"""The forwarder: every paid sale reaches the merchant exactly once, through crashes and outages.
+
+A thin asyncio loop around :func:`terminal.forward_policy.next_step`: it reloads the sale from
+the journal, asks the policy for the next step, carries it out against Blink, and turns the
+result (or the exception) into an observation for the next round. Everything that matters for
+exactly-once is journaled *before* the request that depends on it leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from terminal import crashpoints
+from terminal.blink.models import Invoice, InvoiceStatus, PaymentOutcome, PaymentStatus
+from terminal.errors import (
+    BlinkError,
+    InsufficientBalance,
+    KeyRejected,
+    PayoutGuardError,
+    RateLimited,
+    ScopeDenied,
+)
+from terminal.forward_policy import (
+    DEFAULT_POLICY,
+    Action,
+    CallLost,
+    Do,
+    Done,
+    FailHard,
+    GuardRefused,
+    HardFailure,
+    Observation,
+    PayAnswered,
+    PayLost,
+    PolicyConfig,
+    Replaced,
+    Started,
+    StatusAnswered,
+    Throttled,
+    Wait,
+    is_setback,
+    next_step,
+)
+from terminal.journal import Journal
+from terminal.journal_rules import AttemptOutcome, InvoiceRef, Sale, SaleState
+from terminal.payout_guard import check_payout
+from terminal.secret import redact
+
+log = logging.getLogger(__name__)
+
+# Blink allows merchant invoices to live up to 24 h; a replacement gets the longest life.
+REPLACEMENT_EXPIRY_MINUTES = 24 * 60
+DEFAULT_CALL_TIMEOUT = 30.0
+
+
+class ForwardApi(Protocol):
+    """The BlinkPOS calls the forwarder makes (``terminal.blink.BlinkHttp`` has them)."""
+
+    async def pay_invoice(
+        self, wallet_id: str, payment_request: str, *, memo: str | None = None
+    ) -> PaymentOutcome:
+        """Pay a BOLT11 from ``wallet_id``."""
+        ...
+
+    async def invoice_status(self, payment_hash: str) -> InvoiceStatus:
+        """PENDING, PAID or EXPIRED for an invoice's hash."""
+        ...
+
+    async def create_invoice_on_behalf(
+        self,
+        recipient_wallet_id: str,
+        amount_sats: int,
+        *,
+        memo: str | None = None,
+        expires_in_minutes: int | None = None,
+        external_id: str | None = None,
+    ) -> Invoice:
+        """An invoice paying into ``recipient_wallet_id``."""
+        ...
+
+
+class ForwardOutcome(enum.Enum):
+    """How a forward stands, as reported to ``on_result``."""
+
+    FORWARDED = "forwarded"  # the merchant has the money
+    FAILING = "failing"  # a hard failure the operator must fix; still retrying, slowly
+    REFUSED = "refused"  # the payout guard refused; the sale needs checking by hand
+    NOT_PAID = "not_paid"  # nothing to forward: the sale is not paid
+
+
+@dataclass(frozen=True)
+class ForwardResult:
+    """One report about one sale's forward."""
+
+    sale_id: str
+    outcome: ForwardOutcome
+    detail: str = ""
+
+
+async def _real_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+class Forwarder:
+    """Forwards paid sales from the BlinkPOS wallet to the merchant, exactly once each."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        api: ForwardApi,
+        merchant_wallet_id: str,
+        *,
+        pos_wallet_id: str,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = _real_sleep,
+        on_result: Callable[[ForwardResult], None] | None = None,
+        rng: Callable[[], float] = random.random,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT,
+        config: PolicyConfig = DEFAULT_POLICY,
+    ) -> None:
+        self._journal = journal
+        self._api = api
+        self._merchant_wallet_id = merchant_wallet_id
+        self._pos_wallet_id = pos_wallet_id
+        self._clock = clock
+        self._sleep = sleep
+        self._on_result = on_result
+        self._rng = rng
+        self._call_timeout = call_timeout
+        self._config = config
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}
+        self._running: set[str] = set()
+
+    async def forward(self, sale_id: str) -> ForwardResult:
+        """Forward one paid sale; returns once forwarded, or refused by the payout guard."""
+        # Two forwards of one sale at once would be safe for the money (Blink never pays an
+        # invoice twice) but could make two replacements; the second waits for the first.
+        lock = self._locks.setdefault(sale_id, asyncio.Lock())
+        self._users[sale_id] = self._users.get(sale_id, 0) + 1
+        try:
+            async with lock:
+                return await self._forward(sale_id)
+        finally:
+            self._users[sale_id] -= 1
+            if self._users[sale_id] == 0:
+                del self._users[sale_id]
+                del self._locks[sale_id]
+
+    async def drain(self) -> list[ForwardResult]:
+        """Forward every sale that is paid but not forwarded (the start-up pass), concurrently."""
+        sales = self._journal.unforwarded_paid()
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(self.forward(sale.id)) for sale in sales]
+        return [task.result() for task in tasks]
+
+    async def run(self, wake: asyncio.Event) -> None:
+        """Forward paid sales forever: at start, and whenever ``wake`` is set."""
+        async with asyncio.TaskGroup() as group:
+            while True:
+                for sale in self._journal.unforwarded_paid():
+                    if sale.id not in self._running:
+                        self._running.add(sale.id)
+                        group.create_task(self._run_one(sale.id))
+                await wake.wait()
+                wake.clear()
+
+    async def _run_one(self, sale_id: str) -> None:
+        try:
+            await self.forward(sale_id)
+        finally:
+            self._running.discard(sale_id)
+
+    # --- the loop -------------------------------------------------------------------------
+
+    async def _forward(self, sale_id: str) -> ForwardResult:
+        sale = self._journal.sale(sale_id)
+        if sale.state is SaleState.FORWARDED:
+            return ForwardResult(sale_id, ForwardOutcome.FORWARDED, "already forwarded")
+        if sale.state is not SaleState.PAID:
+            return ForwardResult(sale_id, ForwardOutcome.NOT_PAID, sale.state.value)
+        observation: Observation = Started()
+        failures = 0
+        while True:
+            sale = self._journal.sale(sale_id)
+            step = next_step(
+                sale,
+                self._journal.attempts(sale_id),
+                observation,
+                now=self._clock(),
+                failures=failures,
+                jitter=self._rng(),
+                config=self._config,
+            )
+            match step:
+                case Done():
+                    return self._done(sale)
+                case Do(action=action):
+                    pass
+                case Wait(seconds=seconds, then=action):
+                    await self._sleep(seconds)
+                case FailHard(reason=reason, retry_in=retry_in, then=action):
+                    if retry_in is None:
+                        log.error("sale %s: not forwarded: %s", sale_id, reason)
+                        return self._report(sale_id, ForwardOutcome.REFUSED, reason)
+                    log.error(
+                        "sale %s: forward failing, retry in %.0f s: %s", sale_id, retry_in, reason
+                    )
+                    self._report(sale_id, ForwardOutcome.FAILING, reason)
+                    await self._sleep(retry_in)
+            observation = await self._carry_out(action, self._journal.sale(sale_id))
+            if is_setback(observation):
+                failures += 1
+                if failures == 1:
+                    log.warning("sale %s: forward held up: %s", sale_id, observation)
+
+    def _done(self, sale: Sale) -> ForwardResult:
+        self._journal.mark_forwarded(sale.id, self._clock())
+        merchant_hash = sale.merchant.hash if sale.merchant else "?"
+        log.info(
+            "sale %s: forwarded %d sats (merchant invoice %s…)",
+            sale.id,
+            sale.amount_sats,
+            merchant_hash[:12],
+        )
+        return self._report(sale.id, ForwardOutcome.FORWARDED)
+
+    def _report(self, sale_id: str, outcome: ForwardOutcome, detail: str = "") -> ForwardResult:
+        result = ForwardResult(sale_id, outcome, redact(detail))
+        if self._on_result is not None:
+            self._on_result(result)
+        return result
+
+    async def _carry_out(self, action: Action, sale: Sale) -> Observation:
+        if sale.state is not SaleState.PAID:
+            # Another forward of the same sale finished it meanwhile; the policy sees that.
+            return Started()
+        if action is Action.PAY:
+            return await self._pay(sale)
+        if action is Action.ASK_STATUS:
+            return await self._ask_status(sale)
+        return await self._replace(sale)
+
+    async def _pay(self, sale: Sale) -> Observation:
+        try:
+            check_payout(
+                sale,
+                sale.merchant.request if sale.merchant else "",
+                now=self._clock(),
+                margin=self._config.expiry_margin,
+            )
+        except PayoutGuardError as exc:
+            return GuardRefused(str(exc))
+        assert sale.merchant is not None  # the guard refused a sale without one
+        attempt = self._journal.begin_forward_attempt(sale.id, sale.merchant.hash, self._clock())
+        crashpoints.crashpoint(crashpoints.BEFORE_PAY)
+        try:
+            async with asyncio.timeout(self._call_timeout):
+                answer = await self._api.pay_invoice(
+                    self._pos_wallet_id, sale.merchant.request, memo=f"sale {sale.id}"
+                )
+        except InsufficientBalance as exc:
+            return self._finish(
+                attempt,
+                AttemptOutcome.INSUFFICIENT_BALANCE,
+                exc,
+                HardFailure(f"the BlinkPOS wallet cannot pay: {exc}"),
+            )
+        except (KeyRejected, ScopeDenied) as exc:
+            return self._finish(attempt, AttemptOutcome.REFUSED, exc, HardFailure(str(exc)))
+        except RateLimited as exc:
+            return self._finish(
+                attempt, AttemptOutcome.LOST, exc, Throttled(Action.PAY, exc.retry_after)
+            )
+        except (BlinkError, TimeoutError) as exc:
+            return self._finish(attempt, AttemptOutcome.LOST, exc, PayLost(_describe(exc)))
+        crashpoints.crashpoint(crashpoints.AFTER_PAY_SENT)
+        detail = "; ".join(e.message for e in answer.errors)
+        self._journal.finish_forward_attempt(
+            attempt, _ATTEMPT_OUTCOMES[answer.status], self._clock(), detail
+        )
+        crashpoints.crashpoint(crashpoints.AFTER_PAY_ANSWER)
+        return PayAnswered(answer.status)
+
+    def _finish(
+        self, attempt: int, outcome: AttemptOutcome, exc: BaseException, observation: Observation
+    ) -> Observation:
+        self._journal.finish_forward_attempt(attempt, outcome, self._clock(), _describe(exc))
+        return observation
+
+    async def _ask_status(self, sale: Sale) -> Observation:
+        assert sale.merchant is not None  # the policy never asks for a sale without one
+        try:
+            async with asyncio.timeout(self._call_timeout):
+                status = await self._api.invoice_status(sale.merchant.hash)
+        except (KeyRejected, ScopeDenied) as exc:
+            return HardFailure(str(exc))
+        except RateLimited as exc:
+            return Throttled(Action.ASK_STATUS, exc.retry_after)
+        except (BlinkError, TimeoutError) as exc:
+            return CallLost(Action.ASK_STATUS, _describe(exc))
+        return StatusAnswered(status)
+
+    async def _replace(self, sale: Sale) -> Observation:
+        crashpoints.crashpoint(crashpoints.BEFORE_REPLACE)
+        try:
+            async with asyncio.timeout(self._call_timeout):
+                invoice = await self._api.create_invoice_on_behalf(
+                    self._merchant_wallet_id,
+                    sale.amount_sats,
+                    memo=sale.memo or None,
+                    expires_in_minutes=REPLACEMENT_EXPIRY_MINUTES,
+                )
+        except (KeyRejected, ScopeDenied) as exc:
+            return HardFailure(str(exc))
+        except RateLimited as exc:
+            return Throttled(Action.REPLACE, exc.retry_after)
+        except (BlinkError, TimeoutError) as exc:
+            return CallLost(Action.REPLACE, _describe(exc))
+        crashpoints.crashpoint(crashpoints.AFTER_REPLACE_CREATED)
+        new = InvoiceRef(invoice.payment_request, invoice.payment_hash.lower(), invoice.expires_at)
+        self._journal.replace_merchant_invoice(sale.id, new, self._clock())
+        crashpoints.crashpoint(crashpoints.AFTER_REPLACE_JOURNALED)
+        log.info(
+            "sale %s: merchant invoice expired unpaid; replaced by %s…", sale.id, new.hash[:12]
+        )
+        return Replaced()
+
+
+_ATTEMPT_OUTCOMES = {
+    PaymentStatus.SUCCESS: AttemptOutcome.SUCCESS,
+    PaymentStatus.ALREADY_PAID: AttemptOutcome.ALREADY_PAID,
+    PaymentStatus.PENDING: AttemptOutcome.PENDING,
+    PaymentStatus.FAILURE: AttemptOutcome.FAILURE,
+}
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "Blink did not answer in time"
+    return redact(str(exc))

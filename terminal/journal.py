@@ -1,0 +1,390 @@
+"""The sale journal: every sale, its invoices and its forward attempts, durable in SQLite.
+
+Every write is one transaction that is on disk when the call returns (WAL, ``synchronous=FULL``),
+so a power cut right after a call loses nothing that call reported. The rules about which state
+may follow which live in :mod:`terminal.journal_rules`; this module only stores and loads.
+
+The journal is safe to call from one thread at a time; a lock serialises callers that share it
+across threads (e.g. an ``asyncio.to_thread`` worker).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from terminal import crashpoints
+from terminal.errors import IllegalTransition, JournalError
+from terminal.journal_rules import (
+    WATCHED_STATES,
+    AttemptOutcome,
+    ForwardAttempt,
+    InvoiceRef,
+    Sale,
+    SaleState,
+    new_sale_id,
+    require_change,
+)
+from terminal.journal_store import initialise, translate
+from terminal.secret import redact
+
+log = logging.getLogger(__name__)
+
+JOURNAL_FILE = "journal.sqlite3"
+# An invoice this long past its expiry cannot be paid any more; watching it is wasted queries.
+WATCH_GRACE_SECONDS = 600.0
+
+_SALE_COLUMNS = (
+    "id, amount_sats, memo, state, created_at, updated_at, pos_request, pos_hash, "
+    "pos_expires_at, paid_at, forwarded_at"
+)
+
+
+class Journal:
+    """The durable record of every sale on this terminal."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, terminal_id: str) -> None:
+        self._conn = conn
+        self._path = path
+        self._lock = threading.Lock()
+        self.terminal_id = terminal_id
+
+    @classmethod
+    def open(cls, path: Path | str) -> Journal:
+        """Open (creating if needed) the journal at ``path``: a file, or a state directory."""
+        target = Path(path)
+        if target.is_dir():
+            target = target / JOURNAL_FILE
+        try:
+            # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE) so that every
+            # write is exactly one transaction, committed before the method returns.
+            conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise translate(exc, target) from exc
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=5000")
+            terminal_id = initialise(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise translate(exc, target) from exc
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, target, terminal_id)
+
+    @property
+    def path(self) -> Path:
+        """The journal's file."""
+        return self._path
+
+    def settings(self) -> dict[str, str]:
+        """The durability settings in force on this connection (journal mode, synchronous)."""
+        with self._read() as cur:
+            mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+            sync = cur.execute("PRAGMA synchronous").fetchone()[0]
+        names = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+        return {"journal_mode": str(mode).lower(), "synchronous": names.get(sync, str(sync))}
+
+    def close(self) -> None:
+        """Close the journal; every write already returned is on disk."""
+        with self._lock:
+            self._conn.close()
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def begin_sale(self, amount_sats: int, memo: str, now: float) -> Sale:
+        """Journal a new sale (state ``new``) before any invoice exists for it."""
+        if amount_sats <= 0:
+            raise ValueError(f"a sale needs a positive amount, not {amount_sats}")
+        with self._write() as cur:
+            for _ in range(5):
+                sale_id = new_sale_id(self.terminal_id, now)
+                try:
+                    cur.execute(
+                        "INSERT INTO sales (id, amount_sats, memo, state, created_at, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (sale_id, amount_sats, memo, SaleState.NEW.value, now, now),
+                    )
+                    break
+                except sqlite3.IntegrityError:
+                    continue  # the random part collided within one second: draw again
+            else:
+                raise JournalError("could not find a free sale id: restart the terminal")
+        crashpoints.crashpoint(crashpoints.AFTER_BEGIN_SALE)
+        return self.sale(sale_id)
+
+    def record_invoices(
+        self, sale_id: str, pos: InvoiceRef, merchant: InvoiceRef, now: float
+    ) -> None:
+        """Journal both invoices (``new`` -> ``open``); call before the QR is shown."""
+        with self._write() as cur:
+            sale = self._load(cur, sale_id)
+            if sale.state is SaleState.OPEN and sale.pos == pos and sale.merchant == merchant:
+                return  # a repeat of the same write
+            if sale.state is not SaleState.NEW:
+                raise IllegalTransition(sale.state.value, "record_invoices")
+            require_change(sale.state, SaleState.OPEN, "record_invoices")
+            cur.execute(
+                "UPDATE sales SET state = ?, updated_at = ?, pos_request = ?, pos_hash = ?,"
+                " pos_expires_at = ? WHERE id = ?",
+                (SaleState.OPEN.value, now, pos.request, pos.hash, pos.expires_at, sale_id),
+            )
+            _insert_merchant(cur, sale_id, merchant, now)
+        crashpoints.crashpoint(crashpoints.AFTER_RECORD_INVOICES)
+
+    def mark_paid(self, sale_id: str, now: float) -> bool:
+        """Journal that the customer paid; False if it already was (paid or forwarded)."""
+        moved = self._move(sale_id, SaleState.PAID, now, "mark_paid", stamp="paid_at")
+        if moved:
+            crashpoints.crashpoint(crashpoints.AFTER_MARK_PAID)
+        return moved
+
+    def mark_cancelled(self, sale_id: str, now: float) -> bool:
+        """Journal that the merchant cancelled the screen; False if nothing changed."""
+        return self._move(sale_id, SaleState.CANCELLED, now, "mark_cancelled")
+
+    def mark_expired(self, sale_id: str, now: float) -> bool:
+        """Journal that the screen gave up waiting; False if nothing changed."""
+        return self._move(sale_id, SaleState.EXPIRED, now, "mark_expired")
+
+    def mark_failed(self, sale_id: str, now: float) -> bool:
+        """Journal that the invoices could not be made (``new`` -> ``failed``)."""
+        return self._move(sale_id, SaleState.FAILED, now, "mark_failed")
+
+    def mark_forwarded(self, sale_id: str, now: float) -> bool:
+        """Journal that the merchant has the money; False if it already was forwarded."""
+        moved = self._move(sale_id, SaleState.FORWARDED, now, "mark_forwarded", "forwarded_at")
+        if moved:
+            crashpoints.crashpoint(crashpoints.AFTER_MARK_FORWARDED)
+        return moved
+
+    def fail_unfinished(self, now: float) -> list[str]:
+        """Move every sale still ``new`` (a crash before its invoices were journaled) to failed.
+
+        Such a sale never showed a QR, so nobody can have paid it. Call once at start-up.
+        """
+        with self._write() as cur:
+            rows = cur.execute(
+                "SELECT id FROM sales WHERE state = ?", (SaleState.NEW.value,)
+            ).fetchall()
+            cur.execute(
+                "UPDATE sales SET state = ?, updated_at = ? WHERE state = ?",
+                (SaleState.FAILED.value, now, SaleState.NEW.value),
+            )
+        return [row[0] for row in rows]
+
+    def begin_forward_attempt(self, sale_id: str, merchant_hash: str, now: float) -> int:
+        """Journal a pay request for the sale's current merchant invoice, before it leaves."""
+        with self._write() as cur:
+            sale = self._load(cur, sale_id)
+            if sale.state is not SaleState.PAID:
+                raise IllegalTransition(sale.state.value, "begin_forward_attempt")
+            if sale.merchant is None or sale.merchant.hash != merchant_hash:
+                raise JournalError(
+                    f"sale {sale_id}: {merchant_hash[:12]}… is not its current merchant invoice;"
+                    " refusing to journal a payment for it"
+                )
+            cur.execute(
+                "INSERT INTO forward_attempts (sale_id, merchant_hash, started_at)"
+                " VALUES (?, ?, ?)",
+                (sale_id, merchant_hash, now),
+            )
+            attempt_id = cur.lastrowid
+        assert attempt_id is not None
+        return attempt_id
+
+    def finish_forward_attempt(
+        self, attempt_id: int, outcome: AttemptOutcome, now: float, detail: str = ""
+    ) -> None:
+        """Journal how a pay request ended (``detail`` is redacted before it is stored)."""
+        with self._write() as cur:
+            updated = cur.execute(
+                "UPDATE forward_attempts SET finished_at = ?, outcome = ?, detail = ?"
+                " WHERE id = ? AND finished_at IS NULL",
+                (now, outcome.value, redact(detail)[:500], attempt_id),
+            ).rowcount
+            if updated == 0:
+                exists = cur.execute(
+                    "SELECT 1 FROM forward_attempts WHERE id = ?", (attempt_id,)
+                ).fetchone()
+                if exists is None:
+                    raise JournalError(f"no forward attempt {attempt_id} in the journal")
+
+    def replace_merchant_invoice(self, sale_id: str, new: InvoiceRef, now: float) -> None:
+        """Make ``new`` the sale's merchant invoice; the old one stays in its history."""
+        with self._write() as cur:
+            sale = self._load(cur, sale_id)
+            if sale.state is not SaleState.PAID:
+                raise IllegalTransition(sale.state.value, "replace_merchant_invoice")
+            if sale.merchant == new:
+                return
+            cur.execute(
+                "UPDATE merchant_invoices SET replaced_at = ? WHERE sale_id = ?"
+                " AND replaced_at IS NULL",
+                (now, sale_id),
+            )
+            _insert_merchant(cur, sale_id, new, now)
+            cur.execute("UPDATE sales SET updated_at = ? WHERE id = ?", (now, sale_id))
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def sale(self, sale_id: str) -> Sale:
+        """The sale with this id; JournalError if there is none."""
+        with self._read() as cur:
+            return self._load(cur, sale_id)
+
+    def by_pos_hash(self, payment_hash: str) -> Sale | None:
+        """The sale whose POS invoice has this hash, or None (another terminal's, or nobody's)."""
+        with self._read() as cur:
+            row = cur.execute(
+                "SELECT id FROM sales WHERE pos_hash = ?", (payment_hash.lower(),)
+            ).fetchone()
+            return None if row is None else self._load(cur, row[0])
+
+    def open_sales(self, now: float | None = None) -> list[Sale]:
+        """Sales whose POS invoice may still be paid (watch and reconcile these), oldest first.
+
+        With ``now``, sales whose POS invoice expired long ago are left out.
+        """
+        marks = ", ".join("?" for _ in WATCHED_STATES)
+        query = f"SELECT id FROM sales WHERE state IN ({marks})"  # noqa: S608 - only placeholders
+        params: list[object] = [s.value for s in sorted(WATCHED_STATES)]
+        if now is not None:
+            query += " AND pos_expires_at > ?"
+            params.append(now - WATCH_GRACE_SECONDS)
+        return self._sales(query + " ORDER BY created_at, id", params)
+
+    def unforwarded_paid(self) -> list[Sale]:
+        """Every sale that is paid but not yet forwarded, oldest first."""
+        return self._sales(
+            "SELECT id FROM sales WHERE state = ? ORDER BY created_at, id",
+            [SaleState.PAID.value],
+        )
+
+    def recent(self, limit: int = 20) -> list[Sale]:
+        """The newest ``limit`` sales, newest first (for ``history``)."""
+        return self._sales(
+            "SELECT id FROM sales ORDER BY created_at DESC, id DESC LIMIT ?", [limit]
+        )
+
+    def attempts(self, sale_id: str) -> list[ForwardAttempt]:
+        """Every forward attempt for the sale, oldest first."""
+        with self._read() as cur:
+            rows = cur.execute(
+                "SELECT id, sale_id, merchant_hash, started_at, finished_at, outcome, detail"
+                " FROM forward_attempts WHERE sale_id = ? ORDER BY id",
+                (sale_id,),
+            ).fetchall()
+        return [
+            ForwardAttempt(
+                id=row[0],
+                sale_id=row[1],
+                merchant_hash=row[2],
+                started_at=row[3],
+                finished_at=row[4],
+                outcome=None if row[5] is None else AttemptOutcome(row[5]),
+                detail=row[6],
+            )
+            for row in rows
+        ]
+
+    # --- internals ------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise translate(exc, self._path) from exc
+            finally:
+                cur.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                yield cur
+            except sqlite3.Error as exc:
+                raise translate(exc, self._path) from exc
+            finally:
+                cur.close()
+
+    def _move(
+        self,
+        sale_id: str,
+        target: SaleState,
+        now: float,
+        operation: str,
+        stamp: str | None = None,
+    ) -> bool:
+        with self._write() as cur:
+            sale = self._load(cur, sale_id)
+            if not require_change(sale.state, target, operation):
+                return False
+            # ``stamp`` is one of two fixed column names chosen above, never caller text.
+            extra = f", {stamp} = ?" if stamp else ""
+            params: tuple[object, ...] = (target.value, now, now) if stamp else (target.value, now)
+            cur.execute(
+                f"UPDATE sales SET state = ?, updated_at = ?{extra} WHERE id = ?",  # noqa: S608
+                (*params, sale_id),
+            )
+        log.info("sale %s: %s -> %s", sale_id, sale.state.value, target.value)
+        return True
+
+    def _sales(self, query: str, params: list[object]) -> list[Sale]:
+        with self._read() as cur:
+            ids = [row[0] for row in cur.execute(query, params).fetchall()]
+            return [self._load(cur, sale_id) for sale_id in ids]
+
+    def _load(self, cur: sqlite3.Cursor, sale_id: str) -> Sale:
+        row = cur.execute(
+            f"SELECT {_SALE_COLUMNS} FROM sales WHERE id = ?",  # noqa: S608 - fixed columns
+            (sale_id,),
+        ).fetchone()
+        if row is None:
+            raise JournalError(f"no sale {sale_id!r} in the journal at {self._path}")
+        invoices = cur.execute(
+            "SELECT request, hash, expires_at, replaced_at FROM merchant_invoices"
+            " WHERE sale_id = ? ORDER BY id",
+            (sale_id,),
+        ).fetchall()
+        current = [InvoiceRef(r[0], r[1], r[2]) for r in invoices if r[3] is None]
+        replaced = tuple(InvoiceRef(r[0], r[1], r[2]) for r in invoices if r[3] is not None)
+        pos = None if row[6] is None else InvoiceRef(row[6], row[7], row[8])
+        return Sale(
+            id=row[0],
+            amount_sats=row[1],
+            memo=row[2],
+            state=SaleState(row[3]),
+            created_at=row[4],
+            updated_at=row[5],
+            pos=pos,
+            merchant=current[-1] if current else None,
+            replaced_merchants=replaced,
+            paid_at=row[9],
+            forwarded_at=row[10],
+        )
+
+
+def _insert_merchant(cur: sqlite3.Cursor, sale_id: str, invoice: InvoiceRef, now: float) -> None:
+    cur.execute(
+        "INSERT INTO merchant_invoices (sale_id, request, hash, expires_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (sale_id, invoice.request, invoice.hash.lower(), invoice.expires_at, now),
+    )

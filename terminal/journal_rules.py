@@ -1,0 +1,175 @@
+"""The sale journal's rules, with no I/O: sale states, the transition table, ids and records.
+
+A sale's life (every arrow is one durable journal write):
+
+    new ──record_invoices──▶ open ──mark_paid──▶ paid ──mark_forwarded──▶ forwarded
+     │                        │  ▲
+     │ mark_failed            │  └── a late payment still moves cancelled/expired to paid
+     ▼                        ├──mark_cancelled──▶ cancelled
+    failed                    └──mark_expired────▶ expired
+
+Rules, in order of importance:
+
+1. Once ``paid``, a sale only ever moves to ``forwarded``: money received is never forgotten.
+2. ``cancelled`` and ``expired`` are what the *screen* did; the invoice may still be paid, so both
+   may still move to ``paid``.
+3. Repeating a mark is harmless (the event sources are at-least-once): it is a no-op that
+   reports "nothing changed". So is a screen-level mark arriving after a payment won the race.
+4. Anything else is a bug in the caller and raises :class:`IllegalTransition`, leaving the sale
+   as it was.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import secrets
+from dataclasses import dataclass
+
+from terminal.errors import IllegalTransition
+
+SALE_ID_PATTERN = re.compile(r"^[a-z0-9_-]{1,100}$")
+TERMINAL_ID_PATTERN = re.compile(r"^[a-z0-9]{4,32}$")
+
+
+class SaleState(enum.StrEnum):
+    """Where a sale is in its life; the value is what the journal stores."""
+
+    NEW = "new"
+    OPEN = "open"
+    PAID = "paid"
+    FORWARDED = "forwarded"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+class Change(enum.Enum):
+    """What asking for a state does to a sale in some state."""
+
+    MOVE = "move"
+    NO_OP = "no-op"
+    ILLEGAL = "illegal"
+
+
+_S = SaleState
+
+# (from, to) pairs that change the sale.
+_MOVES: frozenset[tuple[SaleState, SaleState]] = frozenset(
+    {
+        (_S.NEW, _S.OPEN),
+        (_S.NEW, _S.FAILED),
+        (_S.OPEN, _S.PAID),
+        (_S.OPEN, _S.CANCELLED),
+        (_S.OPEN, _S.EXPIRED),
+        (_S.CANCELLED, _S.PAID),
+        (_S.EXPIRED, _S.PAID),
+        (_S.PAID, _S.FORWARDED),
+    }
+)
+
+# (from, to) pairs that are accepted and change nothing: repeats, and screen-level marks that
+# lost a race against the payment (or against each other).
+_NO_OPS: frozenset[tuple[SaleState, SaleState]] = frozenset(
+    {(state, state) for state in SaleState}
+    | {
+        (_S.FORWARDED, _S.PAID),
+        (_S.CANCELLED, _S.EXPIRED),
+        (_S.EXPIRED, _S.CANCELLED),
+        (_S.PAID, _S.CANCELLED),
+        (_S.PAID, _S.EXPIRED),
+        (_S.FORWARDED, _S.CANCELLED),
+        (_S.FORWARDED, _S.EXPIRED),
+    }
+)
+
+# States whose POS invoice may still be paid, so detection must keep watching them.
+WATCHED_STATES: frozenset[SaleState] = frozenset({_S.OPEN, _S.CANCELLED, _S.EXPIRED})
+
+
+def change(current: SaleState, target: SaleState) -> Change:
+    """What moving a sale from ``current`` to ``target`` means, per the table above."""
+    if (current, target) in _MOVES:
+        return Change.MOVE
+    if (current, target) in _NO_OPS:
+        return Change.NO_OP
+    return Change.ILLEGAL
+
+
+def require_change(current: SaleState, target: SaleState, operation: str) -> bool:
+    """True if the sale must move, False if nothing changes; raise if ``operation`` is illegal."""
+    result = change(current, target)
+    if result is Change.ILLEGAL:
+        raise IllegalTransition(current.value, operation)
+    return result is Change.MOVE
+
+
+class AttemptOutcome(enum.StrEnum):
+    """How one pay request for a merchant invoice ended, as the journal stores it."""
+
+    SUCCESS = "success"
+    ALREADY_PAID = "already_paid"
+    PENDING = "pending"
+    FAILURE = "failure"
+    LOST = "lost"  # no usable answer: timeout, unreachable, 5xx, 429, malformed
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+    REFUSED = "refused"  # the key or its scope was refused; nothing was paid
+
+
+@dataclass(frozen=True)
+class InvoiceRef:
+    """An invoice as the journal keeps it: the BOLT11 text, its payment hash, its expiry."""
+
+    request: str
+    hash: str
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class ForwardAttempt:
+    """One pay request for a merchant invoice; journaled before the request leaves."""
+
+    id: int
+    sale_id: str
+    merchant_hash: str
+    started_at: float
+    finished_at: float | None
+    outcome: AttemptOutcome | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class Sale:
+    """A sale as the journal holds it."""
+
+    id: str
+    amount_sats: int
+    memo: str
+    state: SaleState
+    created_at: float
+    updated_at: float
+    pos: InvoiceRef | None
+    merchant: InvoiceRef | None
+    replaced_merchants: tuple[InvoiceRef, ...] = ()
+    paid_at: float | None = None
+    forwarded_at: float | None = None
+
+
+def new_terminal_id() -> str:
+    """A fresh random id for this terminal (made once, kept in the journal)."""
+    return "t" + secrets.token_hex(5)
+
+
+def new_sale_id(terminal_id: str, now: float) -> str:
+    """A sale id unique across terminals sharing one BlinkPOS account, usable as ``externalId``.
+
+    Terminal id first (different terminals never collide), then the second it was made (ids
+    sort by time in ``history``), then randomness (two sales within one second).
+    """
+    if not TERMINAL_ID_PATTERN.match(terminal_id):
+        raise ValueError(f"terminal id {terminal_id!r} must match {TERMINAL_ID_PATTERN.pattern}")
+    sale_id = f"{terminal_id}-{int(now):x}-{secrets.token_hex(3)}"
+    # The pattern is Blink's own rule for externalId; a sale id that broke it could not be
+    # used to create the POS invoice at all.
+    assert SALE_ID_PATTERN.match(sale_id)
+    return sale_id

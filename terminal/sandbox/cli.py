@@ -1,0 +1,105 @@
+"""The ``sandbox`` and ``pay`` verbs of ``blink-terminal``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from terminal.errors import ConfigError
+
+DEFAULT_PORT = 4455
+
+
+def add_sandbox_verbs(subparsers: Any) -> None:
+    """Add ``sandbox`` (run a local Blink) and ``pay`` (be its customer) to the CLI."""
+    run = subparsers.add_parser("sandbox", help="run a local Blink simulator on loopback")
+    run.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    run.add_argument("--port", type=int, default=DEFAULT_PORT)
+    run.add_argument("--keys-dir", type=Path, default=None, help="write the API keys here (0600)")
+    run.add_argument("--price-interval", type=float, default=30.0, help="seconds between prices")
+    run.set_defaults(handler=run_sandbox)
+
+    pay = subparsers.add_parser("pay", help="pay a sandbox invoice as the customer")
+    pay.add_argument("--sandbox", default=f"http://127.0.0.1:{DEFAULT_PORT}", help="sandbox URL")
+    group = pay.add_mutually_exclusive_group(required=True)
+    group.add_argument("--latest", action="store_true", help="the newest pending POS invoice")
+    group.add_argument("request", nargs="?", help="a BOLT11 payment request")
+    pay.set_defaults(handler=run_pay)
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    """Run the sandbox until Ctrl-C; print where everything is."""
+    try:
+        from terminal.sandbox.server import Sandbox, require_loopback
+    except ImportError as exc:
+        print(
+            f"blink-terminal sandbox: {exc.name} is missing; install blink-terminal[sandbox]",
+            file=sys.stderr,
+        )
+        return 2
+
+    try:
+        require_loopback(args.host)
+    except ConfigError as exc:
+        print(f"blink-terminal sandbox: {exc}", file=sys.stderr)
+        return 2
+
+    async def serve() -> None:
+        sandbox = Sandbox(args.host, args.port, price_interval=args.price_interval)
+        await sandbox.start()
+        print(f"HTTP     {sandbox.http_url}")
+        print(f"WS       {sandbox.ws_url}")
+        print(f"control  {sandbox.control_url}")
+        for name in sandbox.ledger.accounts:
+            btc = sandbox.wallet_id(name)
+            print(f"account  {name:<9} BTC wallet {btc}  balance {sandbox.balance(name)} sats")
+        if args.keys_dir:
+            for name, path in sandbox.write_keys(args.keys_dir).items():
+                print(f"key      {name:<22} {path}")
+        else:
+            print("keys     not written (pass --keys-dir DIR to get them as 0600 files)")
+        sys.stdout.flush()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await sandbox.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())
+    return 0
+
+
+def run_pay(args: argparse.Namespace) -> int:
+    """Ask a running sandbox to pay an invoice as the customer; print the status."""
+    base = args.sandbox.rstrip("/")
+    if base.endswith("/graphql"):
+        base = base[: -len("/graphql")]
+    body: dict[str, Any] = {"latest": True} if args.latest else {"paymentRequest": args.request}
+    request = urllib.request.Request(  # noqa: S310  (http to the loopback sandbox only)
+        f"{base}/control/pay",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            result = json.load(answer)
+    except urllib.error.HTTPError as exc:
+        print(f"blink-terminal pay: {json.load(exc).get('error', exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(
+            f"blink-terminal pay: no sandbox at {base} ({exc}); start one with "
+            "`blink-terminal sandbox`",
+            file=sys.stderr,
+        )
+        return 1
+    print(result["status"])
+    return 0 if result["status"] in ("SUCCESS", "ALREADY_PAID") else 1

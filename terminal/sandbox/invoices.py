@@ -1,0 +1,109 @@
+"""Real, signed BOLT11 invoices for the sandbox, made the way Blink's node would make them."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import bolt11
+from bolt11 import (
+    Bolt11,
+    Feature,
+    Features,
+    FeatureState,
+    MilliSatoshi,
+    TagChar,
+    Tags,
+)
+from bolt11.exceptions import Bolt11Exception
+from coincurve import PrivateKey
+
+from terminal.errors import BlinkRejected
+
+# One node key per process is enough: the terminal only checks the signature recovers, and a
+# stable payee across sandboxes in one test run makes ``globals.nodesIds`` easy to compare.
+_NODE_KEY = PrivateKey()
+NODE_PUBKEY = _NODE_KEY.public_key.format(compressed=True).hex()
+_MIN_FINAL_CLTV = 40
+
+
+@dataclass(frozen=True)
+class MadeInvoice:
+    """A signed invoice and the secret that settles it."""
+
+    payment_request: str
+    payment_hash: str
+    preimage: str
+    expires_at: float
+    payment_secret: str = ""
+
+
+@dataclass(frozen=True)
+class DecodedInvoice:
+    """The fields of a BOLT11 invoice the sandbox needs to pay it."""
+
+    payment_hash: str
+    amount_sats: int | None
+    memo: str
+    created_at: int
+    expires_at: int
+    payee: str
+
+
+def make_invoice(amount_sats: int, memo: str, expiry_s: int, *, now: float) -> MadeInvoice:
+    """A signed ``lnbc`` invoice for ``amount_sats``, expiring ``expiry_s`` after ``now``."""
+    preimage = secrets.token_bytes(32)
+    payment_hash = hashlib.sha256(preimage).hexdigest()
+    payment_secret = secrets.token_hex(32)
+    date = int(now)
+    tags = Tags()
+    tags.add(TagChar.payment_hash, payment_hash)
+    tags.add(TagChar.payment_secret, payment_secret)
+    tags.add(TagChar.description, memo)
+    tags.add(TagChar.expire_time, expiry_s)
+    tags.add(TagChar.min_final_cltv_expiry, _MIN_FINAL_CLTV)
+    tags.add(
+        TagChar.features,
+        Features.from_feature_list(
+            {
+                Feature.var_onion_optin: FeatureState.required,
+                Feature.payment_secret: FeatureState.required,
+                Feature.basic_mpp: FeatureState.supported,
+            }
+        ),
+    )
+    invoice = Bolt11(
+        currency="bc",
+        date=date,
+        tags=tags,
+        amount_msat=MilliSatoshi(amount_sats * 1000) if amount_sats else None,
+    )
+    request = bolt11.encode(invoice, private_key=_NODE_KEY.secret.hex())
+    return MadeInvoice(
+        payment_request=request,
+        payment_hash=payment_hash,
+        preimage=preimage.hex(),
+        expires_at=float(date + expiry_s),
+        payment_secret=payment_secret,
+    )
+
+
+def decode_invoice(payment_request: str) -> DecodedInvoice:
+    """Decode and check a BOLT11 invoice; raise ``BlinkRejected`` (INVOICE_DECODE_ERROR) if bad."""
+    try:
+        decoded = bolt11.decode(payment_request.strip())
+    except (Bolt11Exception, ValueError, TypeError, KeyError, IndexError) as exc:
+        raise BlinkRejected(
+            "Invalid payment request: check that the whole BOLT11 invoice was copied",
+            code="INVOICE_DECODE_ERROR",
+        ) from exc
+    amount = int(decoded.amount_msat) // 1000 if decoded.amount_msat else None
+    return DecodedInvoice(
+        payment_hash=decoded.payment_hash,
+        amount_sats=amount,
+        memo=decoded.description or "",
+        created_at=decoded.date,
+        expires_at=decoded.date + decoded.expiry,
+        payee=decoded.payee or "",
+    )

@@ -1,0 +1,416 @@
+"""The sandbox's accounts, invoices and money: Blink's business rules with no I/O.
+
+Every rule cites API-NOTES (``/work/shared/blink/API-NOTES.md``): §3 input rules, §5 payment
+results and intraledger settlement, §4.8 memo visibility, §7 "Corrections".
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from terminal.errors import BlinkRejected
+from terminal.sandbox.invoices import decode_invoice, make_invoice
+
+EXTERNAL_ID = re.compile(r"^[a-z0-9_-]{1,100}$")  # §3, lowercase only
+MIN_EXPIRY_MIN = 1
+MAX_EXPIRY_MIN = 24 * 60
+DEFAULT_EXPIRY_MIN = 4 * 60  # §3: 4 h for invoices with an amount
+MAX_MEMO_BYTES = 639
+MEMO_SHARING_SATS = 50  # §4.8: received memos below this are hidden
+ALREADY_PAID_WINDOW_S = 300.0  # §5/§7: same wallet retrying within ~5 min
+WALLET_ERROR = (
+    "Unexpected error occurred, please try again or contact support if it persists "
+    "(code: InvalidWalletForAccountError)"
+)
+
+
+class Clock:
+    """Wall time plus an offset tests move forward, so invoices expire without waiting."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self._listeners: list[Callable[[], None]] = []
+
+    def now(self) -> float:
+        """Sandbox Unix time in seconds."""
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        """Move sandbox time forward by ``seconds`` and wake every expiry timer."""
+        self.offset += seconds
+        for listener in list(self._listeners):
+            listener()
+
+    def on_advance(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every :meth:`advance`."""
+        self._listeners.append(listener)
+
+
+@dataclass
+class Wallet:
+    """One wallet of an account; balance in sats (BTC) or cents (USD)."""
+
+    id: str
+    username: str
+    currency: str
+    balance: int = 0
+
+
+@dataclass
+class Account:
+    """A Blink account with a BTC and a USD wallet."""
+
+    username: str
+    id: str
+    user_id: str
+    wallets: list[Wallet]
+
+    @property
+    def default_wallet(self) -> Wallet:
+        """The BTC wallet, which is every sandbox account's default."""
+        return self.wallets[0]
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A key with its account and scopes; the value is never logged."""
+
+    name: str
+    value: str
+    username: str
+    scopes: frozenset[str]
+
+
+@dataclass
+class Invoice:
+    """An invoice the sandbox's node issued, with the secret that settles it."""
+
+    payment_request: str
+    payment_hash: str
+    preimage: str
+    payment_secret: str
+    wallet_id: str
+    amount: int
+    memo: str
+    external_id: str
+    created_at: int
+    expires_at: float
+    paid_at: float | None = None
+    paid_by: str | None = None
+
+    def status(self, now: float) -> str:
+        """PENDING, PAID or EXPIRED at sandbox time ``now``."""
+        if self.paid_at is not None:
+            return "PAID"
+        return "EXPIRED" if now >= self.expires_at else "PENDING"
+
+
+@dataclass
+class Transaction:
+    """One side of a settled payment, as ``Transaction`` in the schema shows it."""
+
+    id: str
+    wallet_id: str
+    direction: str
+    amount: int
+    memo: str | None
+    external_id: str | None
+    created_at: int
+    payment_hash: str
+    payment_request: str
+    counterparty_wallet_id: str
+    counterparty_username: str
+    preimage: str
+    status: str = "SUCCESS"
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A settled payment of an invoice."""
+
+    payment_hash: str
+    payer_wallet_id: str
+    receiver_wallet_id: str
+    amount: int
+    at: float
+
+
+@dataclass(frozen=True)
+class PayRequest:
+    """An ``lnInvoicePaymentSend`` the sandbox received, and what it answered."""
+
+    at: float  # time.monotonic()
+    wallet_id: str
+    payment_hash: str
+    outcome: str
+
+
+@dataclass
+class PayResult:
+    """What ``lnInvoicePaymentSend`` answers: a status, payload errors, the payer's transaction."""
+
+    status: str | None
+    errors: list[BlinkRejected] = field(default_factory=list)
+    transaction: Transaction | None = None
+
+
+def new_key() -> str:
+    """A key shaped like a real Blink key: ``blink_`` and 48 url-safe characters."""
+    return "blink_" + secrets.token_urlsafe(36)
+
+
+class Ledger:
+    """Accounts, keys, invoices and money moving between them."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.accounts: dict[str, Account] = {}
+        self.keys: dict[str, ApiKey] = {}  # by value
+        self.invoices: dict[str, Invoice] = {}  # by payment hash
+        self.transactions: list[Transaction] = []
+        self.payments: list[Payment] = []
+        self.pay_requests: list[PayRequest] = []
+        self._external_ids: set[tuple[str, str]] = set()
+        self.on_settled: list[Callable[[Invoice, Transaction], None]] = []
+
+    # accounts and keys
+
+    def add_account(self, username: str, btc_balance: int = 0) -> Account:
+        """Open an account with a funded BTC wallet and an empty USD wallet."""
+        wallets = [
+            Wallet(str(uuid.uuid4()), username, "BTC", btc_balance),
+            Wallet(str(uuid.uuid4()), username, "USD", 0),
+        ]
+        account = Account(username, str(uuid.uuid4()), str(uuid.uuid4()), wallets)
+        self.accounts[username] = account
+        return account
+
+    def add_key(self, name: str, username: str, scopes: set[str]) -> ApiKey:
+        """Issue a fresh key for ``username`` with ``scopes``."""
+        key = ApiKey(name, new_key(), username, frozenset(scopes))
+        self.keys[key.value] = key
+        return key
+
+    def wallet(self, wallet_id: str) -> Wallet | None:
+        """The wallet with this id, of any account."""
+        for account in self.accounts.values():
+            for wallet in account.wallets:
+                if wallet.id == wallet_id:
+                    return wallet
+        return None
+
+    def wallet_of(self, username: str, currency: str = "BTC") -> Wallet:
+        """The ``currency`` wallet of ``username``."""
+        for wallet in self.accounts[username].wallets:
+            if wallet.currency == currency:
+                return wallet
+        raise KeyError(f"{username} has no {currency} wallet")
+
+    # invoices
+
+    def create_invoice(
+        self,
+        wallet_id: str,
+        amount: object,
+        memo: object = None,
+        expires_in: object = None,
+        external_id: object = None,
+    ) -> Invoice:
+        """Issue an invoice into ``wallet_id``; raise ``BlinkRejected`` as Blink would."""
+        wallet = self.wallet(wallet_id)
+        if wallet is None:
+            raise BlinkRejected(WALLET_ERROR)
+        if wallet.currency != "BTC":
+            raise BlinkRejected("Invalid wallet currency for this mutation", "INVALID_INPUT")
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            raise BlinkRejected("Invalid value for SatAmount")
+        if amount == 0:
+            raise BlinkRejected("A valid satoshi amount is required", "INVALID_INPUT")
+        text = "" if memo is None else str(memo)
+        if len(text.encode()) > MAX_MEMO_BYTES:
+            raise BlinkRejected("Memo is too long", "INVALID_INPUT")
+        minutes = DEFAULT_EXPIRY_MIN
+        # §3: a value outside 1 min..24 h is silently replaced by the default, not rejected.
+        if isinstance(expires_in, int) and MIN_EXPIRY_MIN <= expires_in <= MAX_EXPIRY_MIN:
+            minutes = expires_in
+        if external_id is None:
+            ext = uuid.uuid4().hex
+        elif not isinstance(external_id, str) or not EXTERNAL_ID.match(external_id):
+            raise BlinkRejected("Invalid value for TxExternalId", "INVALID_INPUT")
+        else:
+            ext = external_id
+        if (wallet.username, ext) in self._external_ids:
+            raise BlinkRejected(
+                "External id for invoice or transaction already exists", "INVALID_INPUT"
+            )
+        now = self.clock.now()
+        made = make_invoice(amount, text, minutes * 60, now=now)
+        invoice = Invoice(
+            payment_request=made.payment_request,
+            payment_hash=made.payment_hash,
+            preimage=made.preimage,
+            payment_secret=made.payment_secret,
+            wallet_id=wallet.id,
+            amount=amount,
+            memo=text,
+            external_id=ext,
+            created_at=int(now),
+            expires_at=made.expires_at,
+        )
+        self._external_ids.add((wallet.username, ext))
+        self.invoices[invoice.payment_hash] = invoice
+        return invoice
+
+    def invoice_by_request(self, payment_request: str) -> Invoice | None:
+        """The sandbox's invoice behind a BOLT11 string, or None if it is not ours."""
+        decoded = decode_invoice(payment_request)
+        return self.invoices.get(decoded.payment_hash)
+
+    def status(self, invoice: Invoice) -> str:
+        """The invoice's status at sandbox time."""
+        return invoice.status(self.clock.now())
+
+    def newest_pending(self, username: str) -> Invoice | None:
+        """The most recent unpaid, unexpired invoice of ``username``'s wallets."""
+        ids = {w.id for w in self.accounts[username].wallets}
+        # Insertion order, not createdAt: two invoices made in the same second must not tie.
+        for invoice in reversed(self.invoices.values()):
+            if invoice.wallet_id in ids and self.status(invoice) == "PENDING":
+                return invoice
+        return None
+
+    # paying
+
+    def pay(self, wallet_id: str, payment_request: str, memo: str | None = None) -> PayResult:
+        """Pay an invoice from ``wallet_id``: the rules of API-NOTES §5 and §7."""
+        result = self._pay(wallet_id, payment_request, memo)
+        try:
+            payment_hash = decode_invoice(payment_request).payment_hash
+        except BlinkRejected:
+            payment_hash = ""
+        outcome = result.status or "FAILURE"
+        if result.errors:
+            outcome += f":{result.errors[0].code or result.errors[0].blink_message}"
+        self.pay_requests.append(PayRequest(time.monotonic(), wallet_id, payment_hash, outcome))
+        return result
+
+    def _pay(self, wallet_id: str, payment_request: str, memo: str | None) -> PayResult:
+        payer = self.wallet(wallet_id)
+        if payer is None:
+            return PayResult("FAILURE", [BlinkRejected(WALLET_ERROR)])
+        try:
+            decoded = decode_invoice(payment_request)
+        except BlinkRejected as exc:
+            return PayResult("FAILURE", [exc])
+        invoice = self.invoices.get(decoded.payment_hash)
+        if invoice is None:
+            # Not our node's invoice: the real Blink would route it out over Lightning.
+            return PayResult(
+                "FAILURE",
+                [BlinkRejected("Unable to find a route for payment", "ROUTE_FINDING_ERROR")],
+            )
+        if invoice.wallet_id == payer.id:
+            return PayResult(
+                "FAILURE", [BlinkRejected("User tried to pay themselves", "CANT_PAY_SELF")]
+            )
+        now = self.clock.now()
+        if invoice.paid_at is not None:
+            if invoice.paid_by == payer.id and now - invoice.paid_at <= ALREADY_PAID_WINDOW_S:
+                previous = self._transaction(payer.id, invoice.payment_hash)
+                return PayResult("ALREADY_PAID", [], previous)
+            return PayResult(
+                "FAILURE",
+                [BlinkRejected("Invoice is already paid", "LIGHTNING_PAYMENT_ERROR")],
+            )
+        if now >= invoice.expires_at:
+            return PayResult(
+                "FAILURE",
+                [
+                    BlinkRejected(
+                        "Invoice already expired, or has bad payment hash",
+                        "LIGHTNING_PAYMENT_ERROR",
+                    )
+                ],
+            )
+        if payer.currency != "BTC":
+            return PayResult("FAILURE", [BlinkRejected("Invalid wallet currency", "INVALID_INPUT")])
+        if payer.balance < invoice.amount:
+            return PayResult(
+                "FAILURE",
+                [
+                    BlinkRejected(
+                        f"Payment amount '{invoice.amount}' sats exceeds balance '{payer.balance}'",
+                        "INSUFFICIENT_BALANCE",
+                    )
+                ],
+            )
+        return PayResult("SUCCESS", [], self._settle(invoice, payer, memo, now))
+
+    def _settle(self, invoice: Invoice, payer: Wallet, memo: str | None, now: float) -> Transaction:
+        receiver = self.wallet(invoice.wallet_id)
+        assert receiver is not None  # invoices are only issued into existing wallets
+        payer.balance -= invoice.amount
+        receiver.balance += invoice.amount
+        invoice.paid_at = now
+        invoice.paid_by = payer.id
+        stamp = int(now)
+        sent = Transaction(
+            id=secrets.token_hex(12),
+            wallet_id=payer.id,
+            direction="SEND",
+            amount=-invoice.amount,
+            memo=memo or invoice.memo or None,
+            external_id=None,
+            created_at=stamp,
+            payment_hash=invoice.payment_hash,
+            payment_request=invoice.payment_request,
+            counterparty_wallet_id=receiver.id,
+            counterparty_username=receiver.username,
+            preimage=invoice.preimage,
+        )
+        # §7: the receiver sees the invoice's memo, hidden below the spam threshold (§4.8).
+        shown_memo = invoice.memo if invoice.amount >= MEMO_SHARING_SATS and invoice.memo else None
+        received = Transaction(
+            id=secrets.token_hex(12),
+            wallet_id=receiver.id,
+            direction="RECEIVE",
+            amount=invoice.amount,
+            memo=shown_memo,
+            external_id=invoice.external_id,
+            created_at=stamp,
+            payment_hash=invoice.payment_hash,
+            payment_request=invoice.payment_request,
+            counterparty_wallet_id=payer.id,
+            counterparty_username=payer.username,
+            preimage=invoice.preimage,
+        )
+        self.transactions += [sent, received]
+        self.payments.append(
+            Payment(invoice.payment_hash, payer.id, receiver.id, invoice.amount, now)
+        )
+        for listener in list(self.on_settled):
+            listener(invoice, received)
+        return sent
+
+    def _transaction(self, wallet_id: str, payment_hash: str) -> Transaction | None:
+        for tx in self.transactions:
+            if tx.wallet_id == wallet_id and tx.payment_hash == payment_hash:
+                return tx
+        return None
+
+    def transactions_by_hash(self, wallet_id: str, payment_hash: str) -> list[Transaction]:
+        """Every transaction of ``wallet_id`` for that payment hash."""
+        return [
+            tx
+            for tx in self.transactions
+            if tx.wallet_id == wallet_id and tx.payment_hash == payment_hash
+        ]
+
+    def payments_for(self, payment_hash: str) -> list[Payment]:
+        """Every settled payment of that invoice (more than one would be a double payment)."""
+        return [p for p in self.payments if p.payment_hash == payment_hash]

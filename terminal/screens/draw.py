@@ -1,0 +1,221 @@
+"""Drawing helpers shared by the screens: palette, fonts, text wrapping, the status bar."""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, ImageFont
+
+from terminal.links import LinkState
+from terminal.screens.geometry import Geometry
+from terminal.screens.model import Battery, Status
+
+Colour = int | tuple[int, int, int]
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Colours for one panel mode; monochrome panels get white for every accent."""
+
+    background: Colour
+    text: Colour
+    dim: Colour
+    ok: Colour
+    warn: Colour
+    bad: Colour
+    light: Colour  # the QR's light modules and quiet zone
+
+
+def palette(mode: str) -> Palette:
+    """The palette for a PIL image mode ("1", "L" or "RGB")."""
+    if mode == "RGB":
+        return Palette(
+            background=(0, 0, 0),
+            text=(255, 255, 255),
+            dim=(150, 150, 150),
+            ok=(40, 220, 100),
+            warn=(255, 180, 0),
+            bad=(255, 80, 60),
+            light=(255, 255, 255),
+        )
+    # Greys below ~128 vanish on a 1-bit panel, so accents stay full white there.
+    dim = 170 if mode == "L" else 255
+    return Palette(0, 255, dim, 255, 255, 255, 255)
+
+
+@functools.lru_cache(maxsize=32)
+def font(size: int) -> Font:
+    """Pillow's built-in scalable font at ``size`` px (no font files to ship)."""
+    return ImageFont.load_default(size=size)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Font sizes that suit a panel."""
+
+    small: int
+    medium: int
+    large: int
+    bar: int  # status bar height
+
+
+def sizes(geometry: Geometry) -> Sizes:
+    """Font sizes scaled to the panel's short side."""
+    if geometry.width >= 200 and geometry.height >= 200:
+        return Sizes(small=18, medium=26, large=52, bar=24)
+    if geometry.height < 100:
+        return Sizes(small=10, medium=12, large=22, bar=11)
+    return Sizes(small=10, medium=14, large=28, bar=12)
+
+
+def canvas(geometry: Geometry) -> tuple[Image.Image, ImageDraw.ImageDraw, Palette]:
+    """A blank frame for ``geometry`` with its drawing context and palette."""
+    colours = palette(geometry.mode)
+    image = Image.new(geometry.mode, (geometry.width, geometry.height), colours.background)
+    return image, ImageDraw.Draw(image), colours
+
+
+def printable(text: str) -> str:
+    """``text`` folded to what the built-in font can draw: "Café" -> "Cafe", others -> "?"."""
+    folded = unicodedata.normalize("NFKD", text)
+    kept = "".join(c for c in folded if not unicodedata.combining(c))
+    return "".join(c if " " <= c <= "~" else "?" for c in kept)
+
+
+def text_width(draw: ImageDraw.ImageDraw, text: str, face: Font) -> float:
+    """How wide ``text`` is in ``face``, in pixels."""
+    return draw.textlength(text, font=face)
+
+
+def wrap(draw: ImageDraw.ImageDraw, text: str, face: Font, width: int) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` (long words are cut)."""
+    lines: list[str] = []
+    for paragraph in printable(text).splitlines() or [""]:
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}".strip()
+            if text_width(draw, candidate, face) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            while text_width(draw, word, face) > width and len(word) > 1:
+                cut = len(word)
+                while cut > 1 and text_width(draw, word[:cut], face) > width:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+            line = word
+        lines.append(line)
+    return lines
+
+
+def fit(draw: ImageDraw.ImageDraw, text: str, width: int, largest: int, smallest: int = 8) -> Font:
+    """The largest built-in font between ``largest`` and ``smallest`` px that fits ``width``."""
+    for size in range(largest, smallest - 1, -1):
+        face = font(size)
+        if text_width(draw, printable(text), face) <= width:
+            return face
+    return font(smallest)
+
+
+def centred(
+    draw: ImageDraw.ImageDraw, y: int, text: str, face: Font, fill: Colour, width: int
+) -> int:
+    """Draw one line centred horizontally at ``y``; return the y below it."""
+    text = printable(text)
+    x = (width - text_width(draw, text, face)) / 2
+    draw.text((x, y), text, font=face, fill=fill)
+    return y + line_height(face)
+
+
+def paragraph(
+    draw: ImageDraw.ImageDraw,
+    y: int,
+    text: str,
+    face: Font,
+    fill: Colour,
+    width: int,
+    *,
+    bottom: int,
+) -> int:
+    """Draw wrapped, centred lines from ``y`` while they fit above ``bottom``; return the next y."""
+    for line in wrap(draw, text, face, width - 4):
+        if y + line_height(face) > bottom:
+            break
+        y = centred(draw, y, line, face, fill, width)
+    return y
+
+
+def line_height(face: Font) -> int:
+    """A comfortable line pitch for ``face``."""
+    size = getattr(face, "size", 10)
+    return int(size * 1.15) + 1
+
+
+def sats(amount: int) -> str:
+    """An amount with thousands separators: 21000 -> "21,000"."""
+    return f"{amount:,}"
+
+
+def time_left(seconds: float) -> str:
+    """Whole seconds left as m:ss (never negative)."""
+    whole = max(0, int(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _link_icon(
+    draw: ImageDraw.ImageDraw, x: int, y: int, d: int, state: LinkState, colours: Palette
+) -> None:
+    box = (x, y, x + d - 1, y + d - 1)
+    if state is LinkState.UP:
+        draw.ellipse(box, fill=colours.ok, outline=colours.ok)
+    elif state in (LinkState.DEGRADED, LinkState.CONNECTING):
+        draw.ellipse(box, outline=colours.warn)
+        draw.pieslice(box, 180, 360, fill=colours.warn)
+    elif state is LinkState.REJECTED:
+        draw.line((x, y, x + d - 1, y + d - 1), fill=colours.bad, width=2)
+        draw.line((x, y + d - 1, x + d - 1, y), fill=colours.bad, width=2)
+    elif state is LinkState.DOWN:
+        draw.ellipse(box, outline=colours.bad)
+        draw.line((x, y + d - 1, x + d - 1, y), fill=colours.bad)
+    else:  # OFF: a short dash, so the slot is visibly "not configured" rather than missing
+        draw.line((x + 1, y + d // 2, x + d - 2, y + d // 2), fill=colours.dim)
+
+
+def _battery_icon(
+    draw: ImageDraw.ImageDraw, right: int, y: int, h: int, battery: Battery, colours: Palette
+) -> int:
+    face = font(max(8, h - 1))
+    label = f"{battery.percent}%" + ("+" if battery.charging else "")
+    w = h * 2
+    x = right - w
+    draw.rectangle((x, y + 1, x + w - 3, y + h - 2), outline=colours.text)
+    draw.rectangle((x + w - 2, y + h // 3, x + w - 1, y + h - h // 3 - 1), fill=colours.text)
+    level = max(0, min(100, battery.percent))
+    inner = (w - 6) * level // 100
+    fill = colours.bad if level <= 15 else colours.text
+    if inner > 0:
+        draw.rectangle((x + 2, y + 3, x + 2 + inner - 1, y + h - 4), fill=fill)
+    tx = x - 2 - int(text_width(draw, label, face))
+    draw.text((tx, y), label, font=face, fill=colours.dim)
+    return tx
+
+
+def status_bar(draw: ImageDraw.ImageDraw, geometry: Geometry, status: Status, height: int) -> None:
+    """The top bar: BlinkPOS and merchant link icons on the left, the battery on the right."""
+    colours = palette(geometry.mode)
+    face = font(max(8, height - 2))
+    d = max(6, height - 4)
+    x = 1
+    for label, state in (("POS", status.pos), ("M", status.merchant)):
+        draw.text((x, 0), label, font=face, fill=colours.dim)
+        x += int(text_width(draw, label, face)) + 2
+        _link_icon(draw, x, (height - d) // 2, d, state, colours)
+        x += d + 6
+    if status.battery is not None:
+        _battery_icon(draw, geometry.width - 1, 0, height, status.battery, colours)
+    draw.line((0, height, geometry.width - 1, height), fill=colours.dim)

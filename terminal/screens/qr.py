@@ -1,0 +1,101 @@
+"""Invoice QR codes laid out for a small panel: pure, no I/O.
+
+Rules (HARDWARE-NOTES §2): the payload is ``LIGHTNING:`` + the invoice in upper case, so segno
+picks alphanumeric mode (about a quarter fewer modules than byte mode); error level M unless L
+buys a larger module on this panel; the largest whole number of pixels per module (a blurred
+half-pixel edge is what makes phones fail); a light quiet zone of at least 2 modules, 4 when it
+costs nothing; dark modules on light, never inverted (many phone scanners cannot read inverted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import segno
+from PIL import Image
+
+from terminal.errors import TerminalError
+
+MIN_QUIET = 2
+MAX_QUIET = 4
+DARK = 0
+LIGHT = 255
+
+
+class QrDoesNotFit(TerminalError):
+    """The invoice is too long for this panel even at 1 px per module with error level L."""
+
+
+@dataclass(frozen=True)
+class QrLayout:
+    """A QR rendered for a box: ``image`` is mode "L", square, quiet zone included."""
+
+    image: Image.Image
+    version: int
+    error: str  # "M" or "L"
+    scale: int  # display pixels per module
+    quiet: int  # quiet-zone width in modules
+    modules: int  # modules per side, without the quiet zone
+
+    @property
+    def side(self) -> int:
+        """Pixels per side, quiet zone included."""
+        return self.image.width
+
+
+def payload(payment_request: str) -> str:
+    """The text a wallet expects: the BIP-21-style scheme and the invoice, upper-cased."""
+    return "LIGHTNING:" + payment_request.strip().upper()
+
+
+def _encode(text: str, error: str) -> segno.QRCode:
+    # boost_error=False: the level we report must be the level we chose.
+    return segno.make(text, error=error, micro=False, boost_error=False)
+
+
+def _scale_for(modules: int, side: int) -> int:
+    return side // (modules + 2 * MIN_QUIET)
+
+
+def layout(payment_request: str, width: int, height: int) -> QrLayout:
+    """The largest crisp QR of ``payment_request`` that fits a ``width`` x ``height`` box."""
+    text = payload(payment_request)
+    side = min(width, height)
+    best: tuple[int, segno.QRCode] | None = None
+    for level in ("M", "L"):
+        try:
+            code = _encode(text, level)
+        except segno.DataOverflowError as exc:
+            raise QrDoesNotFit(
+                "the invoice is too long for any QR code; use a shorter memo"
+            ) from exc
+        scale = _scale_for(code.symbol_size(border=0)[0], side)
+        # M wins ties: more error correction at the same module size is free robustness.
+        if best is None or scale > best[0]:
+            best = (scale, code)
+    assert best is not None
+    scale, code = best
+    if scale < 1:
+        raise QrDoesNotFit(
+            f"the invoice needs a QR larger than {side} px; use a shorter memo or a larger panel"
+        )
+    modules = code.symbol_size(border=0)[0]
+    quiet = min(MAX_QUIET, (side // scale - modules) // 2)
+    return QrLayout(
+        image=_draw(code, modules, scale, quiet),
+        version=int(code.version),
+        error=str(code.error).upper(),
+        scale=scale,
+        quiet=quiet,
+        modules=modules,
+    )
+
+
+def _draw(code: segno.QRCode, modules: int, scale: int, quiet: int) -> Image.Image:
+    data = bytes(DARK if bit else LIGHT for row in code.matrix for bit in row)
+    symbol = Image.frombytes("L", (modules, modules), data)
+    symbol = symbol.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
+    side = (modules + 2 * quiet) * scale
+    image = Image.new("L", (side, side), LIGHT)
+    image.paste(symbol, (quiet * scale, quiet * scale))
+    return image

@@ -1,0 +1,247 @@
+"""Screens: ``render(view, geometry)`` draws one frame. Pure: same view, same pixels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from terminal.screens import qr
+from terminal.screens.draw import (
+    Palette,
+    canvas,
+    centred,
+    fit,
+    font,
+    line_height,
+    paragraph,
+    sats,
+    sizes,
+    status_bar,
+    time_left,
+)
+from terminal.screens.geometry import Geometry
+from terminal.screens.model import (
+    AmountEntry,
+    Closed,
+    Creating,
+    Error,
+    Expired,
+    Idle,
+    NotReady,
+    Paid,
+    ShowInvoice,
+    Success,
+    View,
+)
+
+# Frames in one loop of the success animation; the display task advances ``view.frame``.
+SUCCESS_FRAMES = 8
+
+
+class _Frame:
+    """One frame being drawn: the image, its context, palette, sizes and the body's top."""
+
+    def __init__(self, view: View, geometry: Geometry, *, bar: bool = True) -> None:
+        self.view = view
+        self.geometry = geometry
+        self.image, self.draw, self.colours = canvas(geometry)
+        self.sizes = sizes(geometry)
+        self.top = 0
+        if bar:
+            status_bar(self.draw, geometry, view.status, self.sizes.bar)
+            self.top = self.sizes.bar + 2
+
+    @property
+    def width(self) -> int:
+        return self.geometry.width
+
+    @property
+    def height(self) -> int:
+        return self.geometry.height
+
+    def title(self, y: int, text: str, fill: Any) -> int:
+        face = fit(self.draw, text, self.width - 4, self.sizes.medium + 4)
+        return centred(self.draw, y, text, face, fill, self.width)
+
+    def amount(self, y: int, amount_sats: int, fill: Any, unit: str = "sats") -> int:
+        if self.height < 100:
+            # A short panel has no room for a unit line: one line, "21,000 sats".
+            text = f"{sats(amount_sats)} {unit}"
+            face = fit(self.draw, text, self.width - 4, self.sizes.large)
+            return centred(self.draw, y, text, face, fill, self.width)
+        face = fit(self.draw, sats(amount_sats), self.width - 4, self.sizes.large)
+        y = centred(self.draw, y, sats(amount_sats), face, fill, self.width)
+        return centred(self.draw, y, unit, font(self.sizes.small), self.colours.dim, self.width)
+
+    def text(self, y: int, text: str, fill: Any, size: int | None = None) -> int:
+        face = font(size or self.sizes.small)
+        return paragraph(self.draw, y, text, face, fill, self.width, bottom=self.height)
+
+
+def _idle(f: _Frame, screen: Idle) -> None:
+    y = f.top + (f.height - f.top) // 6
+    face = font(f.sizes.medium)
+    y = paragraph(f.draw, y, screen.merchant_name, face, f.colours.text, f.width, bottom=f.height)
+    y += line_height(face) // 2
+    f.text(y, "Type an amount, then #", f.colours.dim)
+
+
+def _not_ready(f: _Frame, screen: NotReady) -> None:
+    y = f.title(f.top + 2, "Not ready", f.colours.warn)
+    y = f.text(y + 2, screen.reason, f.colours.text)
+    if screen.action:
+        f.text(y + 2, screen.action, f.colours.dim)
+
+
+def _amount_entry(f: _Frame, screen: AmountEntry) -> None:
+    digits = screen.digits.lstrip("0") or "0"
+    y = f.top + 2
+    y = f.amount(y, int(digits), f.colours.text, screen.unit)
+    if screen.message:
+        f.text(y + 1, screen.message, f.colours.warn)
+    hint = "# OK   * cancel"
+    face = font(f.sizes.small)
+    bottom = f.height - line_height(face)
+    if y + line_height(face) <= bottom:
+        centred(f.draw, bottom, hint, face, f.colours.dim, f.width)
+
+
+def _creating(f: _Frame, screen: Creating) -> None:
+    y = f.amount(f.top + 2, screen.amount_sats, f.colours.text)
+    dots = "." * (f.view.frame % 4)
+    f.text(y + 2, f"Creating invoice{dots}", f.colours.dim)
+
+
+def _invoice(f: _Frame, screen: ShowInvoice) -> None:
+    if not f.geometry.qr_capable:
+        _invoice_text(f, screen)
+        return
+    left = time_left(screen.expires_at - f.view.now)
+    caption = f"{sats(screen.amount_sats)} sats  {left}" + ("  slow" if screen.degraded else "")
+    colour = f.colours.warn if screen.degraded else f.colours.text
+    full = qr.layout(screen.payment_request, f.width, f.height)
+    # A caption only when it costs no module size: the QR's scannability comes first. Try the
+    # panel's usual caption strip, then a tight one, before giving up the text for a thin bar.
+    for strip in (line_height(font(f.sizes.small)) + 1, _TIGHT_CAPTION):
+        code = qr.layout(screen.payment_request, f.width, f.height - strip)
+        if code.scale >= full.scale:
+            y = f.height - code.side
+            face = fit(f.draw, caption, f.width - 2, min(f.sizes.small, y - 1), smallest=7)
+            centred(f.draw, max(0, (y - line_height(face)) // 2), caption, face, colour, f.width)
+            break
+    else:
+        code = full
+        y = (f.height - code.side) // 2
+        _countdown_bar(f, screen, y, colour)
+    f.image.paste(_in_mode(code.image, f.geometry.mode), ((f.width - code.side) // 2, y))
+
+
+# The smallest caption strip worth drawing: 7 px text and a pixel of air.
+_TIGHT_CAPTION = 9
+
+
+def _countdown_bar(f: _Frame, screen: ShowInvoice, qr_top: int, colour: Any) -> None:
+    """A thin time-left bar above the QR, for panels with no room for text."""
+    if qr_top < 2:
+        return
+    left = max(0.0, screen.expires_at - f.view.now)
+    share = min(1.0, left / _FULL_BAR_SECONDS)
+    f.draw.rectangle((0, 0, int((f.width - 1) * share), qr_top - 2), fill=colour)
+
+
+# The countdown bar is full at 15 minutes, the default invoice expiry.
+_FULL_BAR_SECONDS = 900.0
+
+
+def _invoice_text(f: _Frame, screen: ShowInvoice) -> None:
+    y = f.amount(f.top, screen.amount_sats, f.colours.text)
+    y = f.text(y, "scan not supported on this panel", f.colours.warn)
+    left = time_left(screen.expires_at - f.view.now)
+    f.text(y, f"{left} left" + ("  (slow check)" if screen.degraded else ""), f.colours.dim)
+
+
+def _paid(f: _Frame, screen: Paid) -> None:
+    y = f.title(f.top + 2, "Paid", f.colours.ok)
+    y = f.amount(y, screen.amount_sats, f.colours.text)
+    f.text(y + 2, "Sending to merchant...", f.colours.dim)
+
+
+def _success(f: _Frame, screen: Success) -> None:
+    step = f.view.frame % SUCCESS_FRAMES
+    size = min(f.width, f.height - f.top) // 2
+    cx = f.width // 2
+    cy = f.top + size // 2 + 2
+    grow = min(step + 1, SUCCESS_FRAMES // 2) / (SUCCESS_FRAMES // 2)
+    r = max(2, int(size / 2 * grow))
+    f.draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=f.colours.ok, width=max(1, r // 8))
+    if step >= SUCCESS_FRAMES // 2 - 1:
+        w = max(2, size // 12)
+        tick = [(cx - r // 2, cy), (cx - r // 8, cy + r // 3), (cx + r // 2, cy - r // 3)]
+        f.draw.line(tick, fill=f.colours.ok, width=w)
+    y = cy + r + 2
+    face = fit(f.draw, f"Paid {sats(screen.amount_sats)} sats", f.width - 4, f.sizes.medium)
+    y = centred(f.draw, y, f"Paid {sats(screen.amount_sats)} sats", face, f.colours.text, f.width)
+    if y + line_height(font(f.sizes.small)) <= f.height:
+        f.text(y, "Thank you!", f.colours.dim)
+
+
+def _expired(f: _Frame, screen: Expired) -> None:
+    y = f.title(f.top + 2, "Expired", f.colours.warn)
+    y = f.amount(y, screen.amount_sats, f.colours.dim)
+    f.text(y + 2, "Not paid. Type a new amount.", f.colours.text)
+
+
+def _error(f: _Frame, screen: Error) -> None:
+    y = f.title(f.top + 2, screen.title, f.colours.bad)
+    if screen.detail:
+        y = f.text(y + 1, screen.detail, f.colours.text)
+    if screen.action:
+        f.text(y + 1, screen.action, f.colours.warn)
+
+
+def _closed(f: _Frame, screen: Closed) -> None:
+    face = font(f.sizes.medium)
+    lines = paragraph(
+        f.draw, f.height // 3, screen.message, face, f.colours.dim, f.width, bottom=f.height
+    )
+    del lines
+
+
+def _in_mode(image: Image.Image, mode: str) -> Image.Image:
+    # No dithering: QR modules and text must stay crisp on a 1-bit panel.
+    if mode == "1":
+        return image.convert("1", dither=Image.Dither.NONE)
+    return image.convert(mode)
+
+
+_SCREENS: dict[type[Any], tuple[Callable[[_Frame, Any], None], bool]] = {
+    Idle: (_idle, True),
+    NotReady: (_not_ready, True),
+    AmountEntry: (_amount_entry, True),
+    Creating: (_creating, True),
+    # Every pixel row may go to the QR (or, on a 128x64 panel, to the amount and time left).
+    ShowInvoice: (_invoice, False),
+    Paid: (_paid, True),
+    Success: (_success, True),
+    Expired: (_expired, True),
+    Error: (_error, True),
+    Closed: (_closed, False),
+}
+
+
+def render(view: View, geometry: Geometry) -> Image.Image:
+    """The frame for ``view`` on a panel of ``geometry``, in the panel's mode."""
+    drawer, bar = _SCREENS[type(view.screen)]
+    frame = _Frame(view, geometry, bar=bar)
+    drawer(frame, view.screen)
+    return frame.image
+
+
+def palette_for(geometry: Geometry) -> Palette:
+    """The palette screens use on ``geometry`` (for tests and previews)."""
+    return canvas(geometry)[2]
+
+
+__all__ = ["SUCCESS_FRAMES", "ImageDraw", "palette_for", "render"]

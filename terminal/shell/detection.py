@@ -1,0 +1,167 @@
+"""Payment detection on the BlinkPOS account: push first, queries to catch up, polling when degraded.
+
+* ``myUpdates`` on the BlinkPOS socket reports every paid invoice of the account (ours and other
+  terminals'); the status subscription of the shown invoice re-emits its status on every
+  (re)subscribe, which recovers a payment missed while the socket was down.
+* After every (re)connect, and at start-up, every open sale is queried over HTTP (Blink has no
+  replay: events published while the socket was down are lost).
+* While the socket is down but HTTP works, open invoices are polled slowly (degraded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from terminal.blink import documents
+from terminal.blink.http import BlinkHttp
+from terminal.blink.models import InvoiceStatus
+from terminal.blink.socket import BlinkSocket, Subscription
+from terminal.blink.updates import LnPaid, UpdateError, parse_invoice_status, parse_my_update
+from terminal.errors import BlinkError, KeyRejected, ScopeDenied
+from terminal.journal import Journal
+from terminal.links import LinkState
+from terminal.shell.poslink import PosLink
+from terminal.shell.settle import Settler
+
+log = logging.getLogger(__name__)
+
+
+class Detection:
+    """Finds out, by every means available, which of this terminal's invoices are paid."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        http: BlinkHttp,
+        socket: BlinkSocket,
+        settler: Settler,
+        link: PosLink,
+        clock: Callable[[], float],
+        *,
+        poll_interval: float = 5.0,
+        probe_interval: float = 15.0,
+    ) -> None:
+        self._journal = journal
+        self._http = http
+        self._socket = socket
+        self._settler = settler
+        self._link = link
+        self._clock = clock
+        self._poll_interval = poll_interval
+        self._probe_interval = probe_interval
+        self._catch_up = asyncio.Event()
+        self._watched: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def socket_changed(self, state: LinkState, reason: str) -> None:
+        """Called by the socket: every (re)connect triggers a catch-up over HTTP."""
+        self._link.socket_changed(state, reason)
+        if state is LinkState.UP:
+            self._catch_up.set()
+
+    async def run(self) -> None:
+        """Consume ``myUpdates`` and keep open sales reconciled, forever."""
+        updates = self._socket.subscribe(documents.MY_UPDATES)
+        self._catch_up.set()  # start-up: query every open sale once
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._consume_updates(updates))
+            group.create_task(self._reconcile_loop())
+
+    def watch(self, sale_id: str, payment_hash: str) -> None:
+        """Subscribe to the status of the shown invoice, and query it once (Blink PR #2534 race)."""
+        if sale_id in self._watched:
+            return
+        sub = self._socket.subscribe(
+            documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION, {"input": {"paymentHash": payment_hash}}
+        )
+        task = asyncio.get_running_loop().create_task(self._consume_status(sub))
+        self._watched[sale_id] = (sub, task)
+        self._spawn(self._query(payment_hash))
+
+    def unwatch(self, sale_id: str) -> None:
+        """Stop the status subscription of ``sale_id`` (``myUpdates`` still sees a late payment)."""
+        entry = self._watched.pop(sale_id, None)
+        if entry is not None:
+            sub, task = entry
+            sub.close()
+            task.cancel()
+
+    async def reconcile(self) -> None:
+        """Query the status of every open sale; record what is paid or expired."""
+        for sale in self._journal.open_sales(self._clock()):
+            if sale.pos is not None:
+                await self._query(sale.pos.hash)
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _spawn(self, work: Any) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _query(self, payment_hash: str) -> None:
+        try:
+            status = await self._http.invoice_status(payment_hash)
+        except (KeyRejected, ScopeDenied) as exc:
+            self._link.http_failed(str(exc), rejected=True)
+            return
+        except BlinkError as exc:
+            self._link.http_failed(str(exc))
+            return
+        self._link.http_answered()
+        self._apply(payment_hash, status, "status query")
+
+    def _apply(self, payment_hash: str, status: InvoiceStatus, source: str) -> None:
+        if status is InvoiceStatus.PAID:
+            self._settler.paid(payment_hash, source)
+        elif status is InvoiceStatus.EXPIRED:
+            self._settler.expired(payment_hash)
+
+    async def _consume_updates(self, updates: Subscription) -> None:
+        async for payload in updates:
+            update = parse_my_update(payload)
+            if isinstance(update, LnPaid):
+                self._settler.paid(update.payment_hash, "myUpdates")
+            elif isinstance(update, UpdateError):
+                log.warning("BlinkPOS update with an error: %s", update.message)
+
+    async def _consume_status(self, sub: Subscription) -> None:
+        async for payload in sub:
+            news = parse_invoice_status(payload)
+            if isinstance(news, UpdateError):
+                log.warning("invoice status error: %s", news.message)
+                continue
+            self._apply(news.payment_hash, news.status, "status subscription")
+
+    async def _reconcile_loop(self) -> None:
+        while True:
+            timeout: float | None = None
+            if self._link.state is not LinkState.UP:
+                # Degraded: poll the open invoices slowly; with none open, only probe, slower.
+                busy = bool(self._journal.open_sales(self._clock()))
+                timeout = self._poll_interval if busy else self._probe_interval
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._catch_up.wait()
+            except TimeoutError:
+                pass
+            self._catch_up.clear()
+            if self._journal.open_sales(self._clock()):
+                await self.reconcile()
+            elif self._link.state is not LinkState.UP:
+                await self._probe()
+
+    async def _probe(self) -> None:
+        """With nothing open to poll, a cheap public query tells whether Blink's HTTP side is up."""
+        try:
+            await self._http.realtime_price("USD")
+        except (KeyRejected, ScopeDenied) as exc:
+            self._link.http_failed(str(exc), rejected=True)
+        except BlinkError as exc:
+            self._link.http_failed(str(exc))
+        else:
+            self._link.http_answered()
+

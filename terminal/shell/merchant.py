@@ -1,0 +1,69 @@
+"""The optional merchant link: confirms that forwarded sales arrived, and keeps the balance."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from terminal.blink import documents
+from terminal.blink.http import BlinkHttp
+from terminal.blink.socket import BlinkSocket
+from terminal.blink.updates import LnPaid, parse_my_update
+from terminal.errors import BlinkError
+from terminal.journal import Journal
+from terminal.links import LinkState
+
+log = logging.getLogger(__name__)
+
+
+class MerchantLink:
+    """Watches the merchant's own account with its READ key (never a key that can spend)."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        http: BlinkHttp,
+        socket: BlinkSocket,
+        on_link: Callable[[LinkState, str], None],
+    ) -> None:
+        self._journal = journal
+        self._http = http
+        self._socket = socket
+        self._on_link = on_link
+        self.balance_sats: int | None = None
+        self.arrivals = 0
+
+    def socket_changed(self, state: LinkState, reason: str) -> None:
+        """The merchant socket changed state: tell the flow (LEDs, screen)."""
+        self._on_link(state, reason)
+
+    async def run(self) -> None:
+        """Refresh the balance, then report each arriving forward, forever."""
+        await self.refresh_balance()
+        async for payload in self._socket.subscribe(documents.MY_UPDATES):
+            update = parse_my_update(payload)
+            if isinstance(update, LnPaid):
+                self._arrived(update)
+                await self.refresh_balance()
+
+    async def refresh_balance(self) -> None:
+        """Read the merchant's BTC balance (for the log and ``check``)."""
+        try:
+            account = await self._http.me()
+        except BlinkError as exc:
+            log.warning("merchant balance unavailable: %s", exc)
+            return
+        wallet = account.wallet("BTC")
+        if wallet is not None and wallet.balance is not None:
+            self.balance_sats = wallet.balance
+            log.info("merchant balance: %d sats", wallet.balance)
+
+    def _arrived(self, update: LnPaid) -> None:
+        # Only invoices this terminal made for the merchant count as its forwards.
+        for sale in self._journal.recent(200):
+            hashes = {sale.merchant.hash} if sale.merchant else set()
+            hashes.update(ref.hash for ref in sale.replaced_merchants)
+            if update.payment_hash in hashes:
+                self.arrivals += 1
+                log.info("sale %s arrived in the merchant's account (%s sats)", sale.id, update.amount_sats)
+                return

@@ -1,0 +1,123 @@
+"""The hardware the terminal drives, built from configuration, behind one small facade."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TextIO
+
+from hardware import (
+    BatterySource,
+    Display,
+    DisplayWorker,
+    Indicators,
+    Keypad,
+    Unmapped,
+    geometry_of,
+    open_battery,
+    open_display,
+    open_indicators,
+    open_keypad,
+    open_pin_factory,
+)
+from terminal.config import Config
+from terminal.keys import Key
+from terminal.links import LinkState
+from terminal.screens.geometry import Geometry, qr_warning
+from terminal.screens.model import Battery, View
+from terminal.screens.render import render
+
+log = logging.getLogger(__name__)
+
+
+class Peripherals:
+    """Display (through its worker thread), keypad, LEDs and buzzer, and the battery gauge."""
+
+    def __init__(
+        self,
+        display: Display,
+        geometry: Geometry,
+        keypad: Keypad,
+        indicators: Indicators,
+        battery: BatterySource,
+        *,
+        on_unmapped: Callable[[str], None] | None = None,
+        pin_factory: Any = None,
+    ) -> None:
+        self.display = display
+        self.geometry = geometry
+        self._keypad = keypad
+        self._indicators = indicators
+        self._battery = battery
+        self._on_unmapped = on_unmapped
+        self._pin_factory = pin_factory
+        self.worker: DisplayWorker[View] = DisplayWorker(display, self._render)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Config,
+        *,
+        stdin: TextIO | None = None,
+        on_unmapped: Callable[[str], None] | None = None,
+    ) -> Peripherals:
+        """Open every part ``config`` names (raises HardwareError with what to do)."""
+        needs_pins = config.keypad.driver == "matrix" or config.indicators.driver == "gpio" or (
+            config.display.is_panel
+        )
+        pin_factory = open_pin_factory(config.gpio) if needs_pins else None
+        display = open_display(config.display)
+        geometry = geometry_of(display, config.display)
+        warning = qr_warning(geometry)
+        if warning:
+            log.warning("%s", warning)
+        return cls(
+            display,
+            geometry,
+            open_keypad(config.keypad, pin_factory=pin_factory, stream=stdin),
+            open_indicators(config.indicators, pin_factory=pin_factory),
+            open_battery(config.power),
+            on_unmapped=on_unmapped,
+            pin_factory=pin_factory,
+        )
+
+    def _render(self, view: View) -> Any:
+        return render(view, self.geometry)
+
+    def show_view(self, view: View) -> None:
+        """Hand ``view`` to the display thread (never blocks on the bus)."""
+        self.worker.show(view)
+
+    async def keys(self) -> AsyncIterator[Key]:
+        """Key presses for the flow; unmapped keys go to ``on_unmapped`` (the demo's pay key)."""
+        async for press in self._keypad.keys():
+            if isinstance(press, Unmapped):
+                if self._on_unmapped is not None:
+                    self._on_unmapped(press.char)
+                continue
+            yield press
+
+    def show_links(self, pos: LinkState, merchant: LinkState) -> None:
+        """The link LEDs."""
+        self._indicators.show_links(pos, merchant)
+
+    def signal_success(self) -> None:
+        """LEDs and tune for a sale that reached the merchant."""
+        self._indicators.signal_success()
+
+    def signal_error(self) -> None:
+        """LEDs and tone for something the merchant must see."""
+        self._indicators.signal_error()
+
+    async def read_battery(self) -> Battery | None:
+        """The battery gauge, or None on mains."""
+        return await self._battery.read()
+
+    def close(self) -> None:
+        """Draw the last frame and release every part."""
+        self.worker.wait_idle(5.0)
+        self.worker.close()
+        self._keypad.close()
+        self._indicators.close()
+        if self._pin_factory is not None:
+            self._pin_factory.close()

@@ -1,0 +1,82 @@
+"""The display task: the current screen plus the status bar and clock, drawn only when changed."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+
+from terminal.screens.model import Battery, Screen, ShowInvoice, Status, Success, View
+
+# The success animation's pace and length; then the last frame stays until a key.
+SUCCESS_FRAME_SECONDS = 0.15
+SUCCESS_FRAMES = 12
+
+
+class ScreenKeeper:
+    """Holds what the merchant should see and hands a :class:`View` to the display when it changes.
+
+    ``show_view`` is the display worker's non-blocking ``show``; it drops views equal to the last
+    one, so ticking the clock once a second costs nothing on screens without a countdown.
+    """
+
+    def __init__(self, show_view: Callable[[View], None], clock: Callable[[], float]) -> None:
+        self._show_view = show_view
+        self._clock = clock
+        self._screen: Screen | None = None
+        self._status = Status()
+        self._frame = 0
+        self._changed = asyncio.Event()
+        self.last_view: View | None = None
+
+    @property
+    def screen(self) -> Screen | None:
+        """The screen being shown."""
+        return self._screen
+
+    def show(self, screen: Screen) -> None:
+        """Show ``screen`` (from a ``Show`` effect)."""
+        self._screen = screen
+        self._frame = 0
+        self._push()
+
+    def status(self, status: Status) -> None:
+        """Update the status bar (links, battery)."""
+        self._status = status
+        self._push()
+
+    def battery(self, battery: Battery | None) -> None:
+        """Update the battery slot."""
+        self.status(Status(self._status.pos, self._status.merchant, battery))
+
+    @property
+    def current_status(self) -> Status:
+        """The status bar as shown."""
+        return self._status
+
+    def _push(self) -> None:
+        if self._screen is None:
+            return
+        now = self._clock()
+        # Whole seconds: the countdown only changes once a second, so equal views stay equal.
+        view = View(self._screen, self._status, float(math.floor(now)), self._frame)
+        self.last_view = view
+        self._show_view(view)
+        self._changed.set()
+
+    async def run(self) -> None:
+        """Tick the clock and the success animation."""
+        while True:
+            if isinstance(self._screen, Success) and self._frame < SUCCESS_FRAMES:
+                await asyncio.sleep(SUCCESS_FRAME_SECONDS)
+                if isinstance(self._screen, Success):
+                    self._frame += 1
+                    self._push()
+            elif isinstance(self._screen, ShowInvoice):
+                now = self._clock()
+                await asyncio.sleep(1.0 - (now % 1.0))
+                self._push()
+            else:
+                self._changed.clear()
+                await self._changed.wait()
+

@@ -1,0 +1,60 @@
+"""Turning "Blink says this invoice is paid" into a durable journal fact, once, for our sales only."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from terminal.flow.events import Event, InvoiceExpired, PaymentSettled
+from terminal.journal import Journal
+from terminal.journal_rules import SaleState
+
+log = logging.getLogger(__name__)
+
+
+class Settler:
+    """Records payments and expiries reported by any detection path (push, subscription, query).
+
+    Several terminals may share one BlinkPOS account, so a paid invoice that is not in *this*
+    journal is someone else's and is never forwarded from here. Every path may report the same
+    payment more than once (duplicates are normal on Blink); the journal makes that harmless.
+    """
+
+    def __init__(
+        self,
+        journal: Journal,
+        emit: Callable[[Event], None],
+        wake_forwarder: Callable[[], None],
+        clock: Callable[[], float],
+    ) -> None:
+        self._journal = journal
+        self._emit = emit
+        self._wake = wake_forwarder
+        self._clock = clock
+
+    def paid(self, payment_hash: str, source: str) -> bool:
+        """Journal the POS invoice ``payment_hash`` as paid; True if it is one of our sales."""
+        sale = self._journal.by_pos_hash(payment_hash)
+        if sale is None:
+            log.debug("paid invoice %s… is not this terminal's; ignored", payment_hash[:12])
+            return False
+        if sale.state in (SaleState.NEW, SaleState.FAILED):
+            # Cannot happen with Blink (the invoice was never shown), so say so loudly.
+            log.error("sale %s reported paid while %s; recording it anyway", sale.id, sale.state)
+        moved = self._journal.mark_paid(sale.id, self._clock())
+        if moved:
+            log.info("sale %s paid (%d sats, seen via %s)", sale.id, sale.amount_sats, source)
+        if moved or sale.state is SaleState.PAID:
+            # The journal is durable first; only then may anybody act on the payment.
+            self._emit(PaymentSettled(sale.id, sale.amount_sats))
+            self._wake()
+        return True
+
+    def expired(self, payment_hash: str) -> None:
+        """Note that the POS invoice ``payment_hash`` expired unpaid (a late payment still counts)."""
+        sale = self._journal.by_pos_hash(payment_hash)
+        if sale is None or sale.state is not SaleState.OPEN:
+            return
+        if self._journal.mark_expired(sale.id, self._clock()):
+            log.info("sale %s expired unpaid", sale.id)
+            self._emit(InvoiceExpired(sale.id))

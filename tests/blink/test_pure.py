@@ -1,0 +1,234 @@
+"""The pure parts: backoff, connection budget, close codes, frames, updates, BOLT11."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from terminal.blink import (
+    ConnectionBudget,
+    Disposition,
+    InvoiceStatus,
+    InvoiceStatusUpdate,
+    LnPaid,
+    OtherUpdate,
+    PriceTick,
+    UpdateError,
+    backoff,
+    classify_close,
+    decode_invoice,
+    parse_invoice_status,
+    parse_my_update,
+    protocol,
+)
+from terminal.errors import MalformedAnswer
+from tests.blink.invoices import make_invoice
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# ---- backoff ---------------------------------------------------------------------------
+
+
+@given(st.integers(min_value=0, max_value=2**32))
+def test_backoff_grows_to_a_cap_with_jitter_below_each_step(seed: int) -> None:
+    delays = list(itertools.islice(backoff(rng=random.Random(seed)), 12))
+    ceilings = [min(30.0, 2.0**n) for n in range(12)]
+    for delay, ceiling in zip(delays, ceilings, strict=True):
+        assert ceiling * 0.5 <= delay <= ceiling
+
+
+def test_backoff_is_jittered() -> None:
+    first = [next(backoff(rng=random.Random(seed))) for seed in range(20)]
+    assert len(set(first)) > 1
+
+
+# ---- connection budget -----------------------------------------------------------------
+
+
+def test_budget_allows_ten_then_waits_for_the_oldest_to_leave_the_window() -> None:
+    clock = FakeClock()
+    budget = ConnectionBudget(limit=10, window=60.0, clock=clock)
+    for _ in range(10):
+        assert budget.try_acquire()
+        clock.now += 1.0
+    assert not budget.try_acquire()
+    assert budget.wait_time() == pytest.approx(50.0)  # the first left at 1000 + 60
+    clock.now = 1060.0
+    assert budget.try_acquire()
+    assert budget.used() == 10
+
+
+@given(st.lists(st.floats(min_value=0.0, max_value=30.0), min_size=1, max_size=200))
+def test_budget_never_exceeds_its_limit_in_any_window(gaps: list[float]) -> None:
+    clock = FakeClock()
+    budget = ConnectionBudget(limit=10, window=60.0, clock=clock)
+    opened: list[float] = []
+    for gap in gaps:
+        clock.now += gap
+        if budget.try_acquire():
+            opened.append(clock.now)
+    for start in opened:
+        assert sum(1 for t in opened if start <= t < start + 60.0) <= 10
+
+
+def test_budget_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="limit"):
+        ConnectionBudget(limit=0)
+
+
+@pytest.mark.parametrize(
+    ("code", "disposition"),
+    [(4406, Disposition.FATAL), (4403, Disposition.FATAL), (1006, Disposition.RETRY),
+     (None, Disposition.RETRY), (4408, Disposition.RETRY), (1000, Disposition.RETRY),
+     (1011, Disposition.RETRY)],
+)
+def test_close_codes(code: int | None, disposition: Disposition) -> None:
+    result, reason = classify_close(code)
+    assert result is disposition
+    assert reason
+
+
+# ---- protocol frames -------------------------------------------------------------------
+
+
+def test_connection_init_carries_the_key_or_nothing() -> None:
+    assert '"X-API-KEY": "blink_k"' in protocol.connection_init("blink_k")
+    assert protocol.connection_init(None) == '{"type": "connection_init", "payload": {}}'
+
+
+@pytest.mark.parametrize(
+    ("frame", "kind"),
+    [
+        ('{"type":"connection_ack"}', protocol.Acked),
+        ('{"type":"ping"}', protocol.Pinged),
+        ('{"type":"next","id":"1","payload":{"data":{}}}', protocol.Next),
+        ('{"type":"error","id":"1","payload":[{"message":"x"}]}', protocol.Errored),
+        ('{"type":"complete","id":"1"}', protocol.Completed),
+        ("not json", protocol.Ignored),
+        ("[1]", protocol.Ignored),
+        ('{"type":"next","payload":{}}', protocol.Ignored),
+        ('{"type":"next","id":"1","payload":[]}', protocol.Ignored),
+        ('{"type":"error","id":"1","payload":{"message":"x"}}', protocol.Ignored),
+        ('{"type":"surprise"}', protocol.Ignored),
+        (b"\x00\x01", protocol.Ignored),
+    ],
+)
+def test_parse_frame(frame: str | bytes, kind: type) -> None:
+    assert isinstance(protocol.parse_frame(frame), kind)
+
+
+def test_auth_failure_in_either_place() -> None:
+    assert protocol.is_auth_failure([{"message": "Not Authenticated for subscription"}])
+    assert protocol.is_auth_failure([{"message": "x", "extensions": {"code": "UNAUTHENTICATED"}}])
+    assert not protocol.is_auth_failure([{"message": "Invoice not found"}])
+    assert not protocol.is_auth_failure("Not Authenticated")
+
+
+# ---- updates ---------------------------------------------------------------------------
+
+
+def my_update(update: dict[str, Any] | None, errors: list[Any] | None = None) -> dict[str, Any]:
+    """A myUpdates ``next`` payload."""
+    return {"data": {"myUpdates": {"errors": errors or [], "update": update}}}
+
+
+def test_ln_update_paid() -> None:
+    update = {"__typename": "LnUpdate", "status": "PAID", "walletId": "w1",
+              "transaction": {"direction": "RECEIVE", "settlementAmount": 2100,
+                              "settlementCurrency": "BTC", "externalId": "sale-1",
+                              "initiationVia": {"__typename": "InitiationViaLn",
+                                                "paymentHash": "AB" * 32}}}
+    assert parse_my_update(my_update(update)) == LnPaid("ab" * 32, 2100, "sale-1", "w1")
+
+
+def test_other_updates_and_prices() -> None:
+    assert parse_my_update(my_update({"__typename": "RealtimePrice", "timestamp": 5})) == (
+        PriceTick(5)
+    )
+    assert parse_my_update(my_update({"__typename": "IntraLedgerUpdate"})) == (
+        OtherUpdate("IntraLedgerUpdate")
+    )
+    pending = {"__typename": "LnUpdate", "status": "PENDING", "transaction": {}}
+    assert isinstance(parse_my_update(my_update(pending)), OtherUpdate)
+
+
+def test_update_errors() -> None:
+    auth = {"errors": [{"message": "Not Authenticated for subscription"}]}
+    assert parse_my_update(auth) == UpdateError("Not Authenticated for subscription")
+    assert isinstance(parse_my_update(my_update(None, [{"message": "x"}])), UpdateError)
+    assert isinstance(parse_my_update({"data": None}), UpdateError)
+    no_hash = {"__typename": "LnUpdate", "status": "PAID", "transaction": {}}
+    assert isinstance(parse_my_update(my_update(no_hash)), UpdateError)
+
+
+def test_invoice_status_updates() -> None:
+    body = {"errors": [], "status": "PAID", "paymentHash": "CD" * 32}
+    payload = {"data": {"lnInvoicePaymentStatusByHash": body}}
+    assert parse_invoice_status(payload) == InvoiceStatusUpdate("cd" * 32, InvoiceStatus.PAID)
+    bad = {"data": {"lnInvoicePaymentStatusByHash": {"errors": [{"message": "not found"}]}}}
+    assert parse_invoice_status(bad) == UpdateError("not found")
+    odd = {"data": {"lnInvoicePaymentStatusByHash": {"status": "LOST", "paymentHash": "a"}}}
+    assert isinstance(parse_invoice_status(odd), UpdateError)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.sampled_from(["data", "errors", "myUpdates", "update", "__typename",
+                                       "status", "paymentHash", "transaction", "message",
+                                       "lnInvoicePaymentStatusByHash", "initiationVia"]),
+                      children, max_size=5),
+    max_leaves=10,
+)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])  # a Pi generates slowly; still bounded
+@given(st.dictionaries(st.sampled_from(["data", "errors"]), json_values, max_size=2))
+def test_parsers_never_raise_on_any_payload(payload: dict[str, Any]) -> None:
+    assert parse_my_update(payload) is not None
+    assert parse_invoice_status(payload) is not None
+
+
+# ---- BOLT11 ----------------------------------------------------------------------------
+
+
+def test_decode_accepts_either_case_and_a_lightning_prefix() -> None:
+    text, payment_hash = make_invoice(777, expiry=60, date=1_700_000_000, description="Coffee")
+    for variant in (text, text.upper(), "lightning:" + text, "LIGHTNING:" + text.upper()):
+        decoded = decode_invoice(variant)
+        assert decoded.amount_sats == 777
+        assert decoded.payment_hash == payment_hash
+        assert decoded.expires_at == 1_700_000_060
+        assert decoded.description == "Coffee"
+
+
+def test_decode_without_amount() -> None:
+    text, _ = make_invoice(None)
+    assert decode_invoice(text).amount_sats is None
+
+
+@pytest.mark.parametrize("garbage", ["", "lnbc1", "hello world", "lightning:", "lnbc21u1qqqq"])
+def test_decode_refuses_garbage(garbage: str) -> None:
+    with pytest.raises(MalformedAnswer, match="not a valid Lightning invoice"):
+        decode_invoice(garbage)
+
+
+def test_decode_refuses_a_corrupted_invoice() -> None:
+    text, _ = make_invoice(100)
+    broken = text[:-8] + ("q" if text[-8] != "q" else "p") + text[-7:]
+    with pytest.raises(MalformedAnswer):
+        decode_invoice(broken)

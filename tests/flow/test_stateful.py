@@ -1,0 +1,210 @@
+"""Arbitrary sequences of the world's events: no settled sale is ever lost, nothing is invented."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from terminal.errors import IllegalTransition
+from terminal.flow import (
+    CancelSale,
+    CancelTimer,
+    CreateInvoices,
+    Effect,
+    Event,
+    FlowState,
+    Forward,
+    ForwardDelayed,
+    ForwardFailedHard,
+    ForwardSucceeded,
+    InvoiceExpired,
+    KeyPressed,
+    Link,
+    LinkChanged,
+    Machine,
+    PaymentSettled,
+    Show,
+    StartTimer,
+    TimerFired,
+    UnwatchInvoice,
+    WatchInvoice,
+)
+from terminal.keys import Key
+from terminal.links import LinkState
+from terminal.screens.model import ShowInvoice
+from tests.flow.drive import CONFIG, created, failed
+
+# Sales the journal knows from before this run, or another terminal's: settled all the same.
+OLD_SALES = ["old-1", "old-2"]
+
+
+class PaymentFlow(RuleBasedStateMachine):
+    """Drive the machine as a hostile world would, checking the money invariants after each step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.machine = Machine(CONFIG)
+        self.pos = LinkState.CONNECTING
+        self.requests: list[int] = []  # issued and not answered yet
+        self.answered: list[int] = []
+        self.sales: list[str] = list(OLD_SALES)
+        self.settled: set[str] = set()
+        self.forwarded: set[str] = set()
+        self.timers_started: list[str] = []
+        self.running: set[str] = set()
+        self.watched: set[str] = set()
+        self.created_sales: set[str] = set()
+        self.amounts: dict[int, int] = {}  # request -> the amount the machine asked for
+
+    # --- feeding events and checking each effect as it comes --------------------------------
+
+    def feed(self, event: Event) -> list[Effect]:
+        effects = self.machine.handle(event)
+        if isinstance(event, TimerFired):
+            self.running.discard(event.name)
+        for effect in effects:
+            self.check(effect)
+        return effects
+
+    def check(self, effect: Effect) -> None:
+        if isinstance(effect, Show) and isinstance(effect.screen, ShowInvoice):
+            assert self.pos.detects_payments, f"QR shown while the BlinkPOS link is {self.pos}"
+            assert effect.screen.degraded == (self.pos is LinkState.DEGRADED)
+        elif isinstance(effect, Forward):
+            assert effect.sale_id in self.settled, f"Forward for unsettled {effect.sale_id}"
+            self.forwarded.add(effect.sale_id)
+        elif isinstance(effect, CreateInvoices):
+            assert 1 <= effect.amount_sats <= CONFIG.max_amount_sats
+            assert effect.request not in self.requests + self.answered
+            self.requests.append(effect.request)
+            self.amounts[effect.request] = effect.amount_sats
+        elif isinstance(effect, StartTimer):
+            self.timers_started.append(effect.name)
+            self.running.add(effect.name)
+        elif isinstance(effect, CancelTimer):
+            self.running.discard(effect.name)
+        elif isinstance(effect, WatchInvoice):
+            self.watched.add(effect.sale_id)
+        elif isinstance(effect, UnwatchInvoice):
+            self.watched.discard(effect.sale_id)
+        elif isinstance(effect, CancelSale):
+            assert effect.sale_id in self.created_sales
+
+    # --- rules ----------------------------------------------------------------------------------
+
+    @rule(key=st.sampled_from(Key))
+    def press(self, key: Key) -> None:
+        self.feed(KeyPressed(key))
+
+    @rule(key=st.sampled_from([Key.D1, Key.D2, Key.D0, Key.OK]), times=st.integers(1, 4))
+    def type_and_confirm(self, key: Key, times: int) -> None:
+        # Plain random keys rarely reach OK after digits; this makes sales common.
+        for _ in range(times):
+            self.feed(KeyPressed(key))
+        self.feed(KeyPressed(Key.OK))
+
+    @rule(
+        link=st.sampled_from(Link),
+        state=st.sampled_from(LinkState),
+        reason=st.sampled_from(["", "socket silent", "HTTP 503"]),
+    )
+    def link_changes(self, link: Link, state: LinkState, reason: str) -> None:
+        if link is Link.POS:
+            self.pos = state
+        self.feed(LinkChanged(link, state, reason))
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data(), ok=st.booleans(), retryable=st.booleans())
+    def answer_a_request(self, data: st.DataObject, ok: bool, retryable: bool) -> None:
+        request = data.draw(st.sampled_from(self.requests))
+        sale_id = f"sale-{request}"
+        self.requests.remove(request)
+        self.answered.append(request)
+        if ok:
+            self.created_sales.add(sale_id)
+            self.sales.append(sale_id)
+            amount = self.amounts[request]
+            self.feed(created(request, sale_id, amount))
+        else:
+            self.feed(failed(request, retryable=retryable))
+
+    @rule(request=st.one_of(st.integers(-3, 0), st.integers(10_000, 10_010)), ok=st.booleans())
+    def answer_a_request_never_made(self, request: int, ok: bool) -> None:
+        self.expect_illegal(created(request, "sale-bogus") if ok else failed(request))
+
+    @precondition(lambda self: bool(self.answered))
+    @rule(data=st.data())
+    def answer_a_request_twice(self, data: st.DataObject) -> None:
+        request = data.draw(st.sampled_from(self.answered))
+        self.expect_illegal(created(request, f"sale-{request}", self.amounts[request]))
+
+    @rule(data=st.data(), amount=st.integers(1, 5000))
+    def settle(self, data: st.DataObject, amount: int) -> None:
+        sale_id = data.draw(st.sampled_from(self.sales))
+        self.settled.add(sale_id)  # the journal said paid before the event was made
+        self.feed(PaymentSettled(sale_id, amount))
+
+    @rule(data=st.data(), outcome=st.sampled_from(["ok", "delayed", "hard"]))
+    def forward_result(self, data: st.DataObject, outcome: str) -> None:
+        sale_id = data.draw(st.sampled_from(self.sales))
+        event: Event
+        if outcome == "ok":
+            event = ForwardSucceeded(sale_id)
+        elif outcome == "delayed":
+            event = ForwardDelayed(sale_id, "Blink unreachable")
+        else:
+            event = ForwardFailedHard(sale_id, "Balance too low", "Top up BlinkPOS")
+        self.feed(event)
+
+    @rule(data=st.data())
+    def expire(self, data: st.DataObject) -> None:
+        self.feed(InvoiceExpired(data.draw(st.sampled_from(self.sales))))
+
+    @rule(data=st.data())
+    def fire_a_timer(self, data: st.DataObject) -> None:
+        names = [*self.timers_started, "never-started"]
+        self.feed(TimerFired(data.draw(st.sampled_from(names))))
+
+    # --- helpers and invariants -------------------------------------------------------------
+
+    def expect_illegal(self, event: Event) -> None:
+        before = (self.machine.state, self.machine.screen, self.machine.links)
+        try:
+            self.machine.handle(event)
+        except IllegalTransition:
+            pass
+        else:
+            raise AssertionError(f"{event} was accepted")
+        assert (self.machine.state, self.machine.screen, self.machine.links) == before
+
+    @invariant()
+    def every_settled_sale_was_forwarded(self) -> None:
+        assert self.settled <= self.forwarded
+
+    @invariant()
+    def no_qr_on_screen_without_detection(self) -> None:
+        if isinstance(self.machine.screen, ShowInvoice):
+            assert self.pos.detects_payments
+            assert self.machine.state is FlowState.WAITING
+
+    @invariant()
+    def at_most_one_timer_runs(self) -> None:
+        assert len(self.running) <= 1
+
+    @invariant()
+    def only_the_waiting_sale_is_watched(self) -> None:
+        if self.machine.state is FlowState.WAITING:
+            assert self.watched == {self.machine.shown_sale_id}
+        else:
+            assert self.watched == set()
+
+
+# No deadline: a slow Pi must not fail the suite (the flow's speed is not what is tested here).
+PaymentFlow.TestCase.settings = settings(
+    max_examples=300,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestPaymentFlow = PaymentFlow.TestCase

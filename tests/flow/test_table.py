@@ -1,0 +1,242 @@
+"""Walk every (state, event type) pair of the payment flow's transition table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from terminal.errors import IllegalTransition
+from terminal.flow import (
+    EVENT_TYPES,
+    CancelSale,
+    CancelTimer,
+    Celebrate,
+    CreateInvoices,
+    Event,
+    FlowState,
+    Forward,
+    ForwardDelayed,
+    ForwardFailedHard,
+    ForwardSucceeded,
+    InvoiceCreationFailed,
+    InvoiceExpired,
+    InvoicesCreated,
+    KeyPressed,
+    Link,
+    LinkChanged,
+    PaymentSettled,
+    Show,
+    ShowLinks,
+    SignalError,
+    StartTimer,
+    TimerFired,
+    UnwatchInvoice,
+    WatchInvoice,
+)
+from terminal.flow.table import TRANSITIONS
+from terminal.keys import Key
+from terminal.links import LinkState
+from tests.flow.drive import Driver, created, driver_in, failed, kinds
+
+S = FlowState
+HOME: list[type] = [Show]  # go home with no timer running
+HOME_T: list[type] = [CancelTimer, Show]  # go home, stopping the message timer
+
+
+def representative(driver: Driver, event_type: type[Event]) -> Event:
+    """One event of ``event_type`` that means something in the driver's state.
+
+    It names the sale on screen when there is one (else an unknown sale), the running timer when
+    there is one (else a stale name), and answers the awaited request in CREATING (else the
+    cancelled request 1, which every ``driver_in`` machine still has due).
+    """
+    sale = driver.machine.shown_sale_id or "sale-old"
+    request = 2 if driver.state() is S.CREATING else 1
+    events: dict[type[Event], Event] = {
+        KeyPressed: KeyPressed(Key.CANCEL),
+        LinkChanged: LinkChanged(Link.POS, LinkState.DOWN, "socket silent for 90 s"),
+        InvoicesCreated: created(request, "sale-3"),
+        InvoiceCreationFailed: failed(request),
+        PaymentSettled: PaymentSettled(sale, 1234),
+        ForwardSucceeded: ForwardSucceeded(sale),
+        ForwardDelayed: ForwardDelayed(sale, "Blink unreachable"),
+        ForwardFailedHard: ForwardFailedHard(sale, "Balance too low", "Top up BlinkPOS"),
+        InvoiceExpired: InvoiceExpired(sale),
+        TimerFired: TimerFired(next(iter(driver.timers), "stale:0")),
+    }
+    return events[event_type]
+
+
+# (state, event type) -> (next state, effect types), for the representative events above.
+EXPECTED: dict[tuple[FlowState, type[Event]], tuple[FlowState, list[type]]] = {
+    (S.NOT_READY, KeyPressed): (S.NOT_READY, []),
+    (S.NOT_READY, LinkChanged): (S.NOT_READY, [ShowLinks, Show]),
+    (S.NOT_READY, InvoicesCreated): (S.NOT_READY, [CancelSale]),
+    (S.NOT_READY, InvoiceCreationFailed): (S.NOT_READY, []),
+    (S.NOT_READY, PaymentSettled): (S.NOT_READY, [Forward]),
+    (S.NOT_READY, ForwardSucceeded): (S.NOT_READY, []),
+    (S.NOT_READY, ForwardDelayed): (S.NOT_READY, []),
+    (S.NOT_READY, ForwardFailedHard): (S.NOT_READY, [SignalError]),
+    (S.NOT_READY, InvoiceExpired): (S.NOT_READY, []),
+    (S.NOT_READY, TimerFired): (S.NOT_READY, []),
+    (S.IDLE, KeyPressed): (S.IDLE, []),
+    (S.IDLE, LinkChanged): (S.NOT_READY, [ShowLinks, Show]),
+    (S.IDLE, InvoicesCreated): (S.IDLE, [CancelSale]),
+    (S.IDLE, InvoiceCreationFailed): (S.IDLE, []),
+    (S.IDLE, PaymentSettled): (S.IDLE, [Forward]),
+    (S.IDLE, ForwardSucceeded): (S.IDLE, []),
+    (S.IDLE, ForwardDelayed): (S.IDLE, []),
+    (S.IDLE, ForwardFailedHard): (S.IDLE, [SignalError]),
+    (S.IDLE, InvoiceExpired): (S.IDLE, []),
+    (S.IDLE, TimerFired): (S.IDLE, []),
+    (S.ENTERING, KeyPressed): (S.IDLE, HOME),
+    (S.ENTERING, LinkChanged): (S.NOT_READY, [ShowLinks, Show]),
+    (S.ENTERING, InvoicesCreated): (S.ENTERING, [CancelSale]),
+    (S.ENTERING, InvoiceCreationFailed): (S.ENTERING, []),
+    (S.ENTERING, PaymentSettled): (S.ENTERING, [Forward]),
+    (S.ENTERING, ForwardSucceeded): (S.ENTERING, []),
+    (S.ENTERING, ForwardDelayed): (S.ENTERING, []),
+    (S.ENTERING, ForwardFailedHard): (S.ENTERING, [SignalError]),
+    (S.ENTERING, InvoiceExpired): (S.ENTERING, []),
+    (S.ENTERING, TimerFired): (S.ENTERING, []),
+    (S.CREATING, KeyPressed): (S.IDLE, HOME),
+    (S.CREATING, LinkChanged): (S.NOT_READY, [ShowLinks, Show]),
+    (S.CREATING, InvoicesCreated): (S.WAITING, [WatchInvoice, StartTimer, Show]),
+    (S.CREATING, InvoiceCreationFailed): (S.ERROR, [Show, SignalError, StartTimer]),
+    (S.CREATING, PaymentSettled): (S.CREATING, [Forward]),
+    (S.CREATING, ForwardSucceeded): (S.CREATING, []),
+    (S.CREATING, ForwardDelayed): (S.CREATING, []),
+    (S.CREATING, ForwardFailedHard): (S.CREATING, [SignalError]),
+    (S.CREATING, InvoiceExpired): (S.CREATING, []),
+    (S.CREATING, TimerFired): (S.CREATING, []),
+    (S.WAITING, KeyPressed): (S.IDLE, [CancelSale, UnwatchInvoice, CancelTimer, Show]),
+    (S.WAITING, LinkChanged): (S.WAITING, [ShowLinks, Show]),
+    (S.WAITING, InvoicesCreated): (S.WAITING, [CancelSale]),
+    (S.WAITING, InvoiceCreationFailed): (S.WAITING, []),
+    (S.WAITING, PaymentSettled): (S.PAID, [Forward, UnwatchInvoice, CancelTimer, Show]),
+    (S.WAITING, ForwardSucceeded): (
+        S.DONE,
+        [UnwatchInvoice, CancelTimer, Celebrate, Show, StartTimer],
+    ),
+    (S.WAITING, ForwardDelayed): (S.WAITING, []),
+    (S.WAITING, ForwardFailedHard): (S.WAITING, [SignalError]),
+    (S.WAITING, InvoiceExpired): (S.EXPIRED, [CancelTimer, UnwatchInvoice, Show, StartTimer]),
+    (S.WAITING, TimerFired): (S.EXPIRED, [UnwatchInvoice, Show, StartTimer]),
+    (S.PAID, KeyPressed): (S.IDLE, HOME),
+    (S.PAID, LinkChanged): (S.PAID, [ShowLinks]),
+    (S.PAID, InvoicesCreated): (S.PAID, [CancelSale]),
+    (S.PAID, InvoiceCreationFailed): (S.PAID, []),
+    (S.PAID, PaymentSettled): (S.PAID, [Forward]),
+    (S.PAID, ForwardSucceeded): (S.DONE, [Celebrate, Show, StartTimer]),
+    (S.PAID, ForwardDelayed): (S.PAID, [Show]),
+    (S.PAID, ForwardFailedHard): (S.ERROR, [Show, SignalError]),
+    (S.PAID, InvoiceExpired): (S.PAID, []),
+    (S.PAID, TimerFired): (S.PAID, []),
+    (S.DONE, KeyPressed): (S.IDLE, HOME_T),
+    (S.DONE, LinkChanged): (S.DONE, [ShowLinks]),
+    (S.DONE, InvoicesCreated): (S.DONE, [CancelSale]),
+    (S.DONE, InvoiceCreationFailed): (S.DONE, []),
+    (S.DONE, PaymentSettled): (S.DONE, [Forward]),
+    (S.DONE, ForwardSucceeded): (S.DONE, []),
+    (S.DONE, ForwardDelayed): (S.DONE, []),
+    (S.DONE, ForwardFailedHard): (S.DONE, [SignalError]),
+    (S.DONE, InvoiceExpired): (S.DONE, []),
+    (S.DONE, TimerFired): (S.IDLE, [Show]),
+    (S.EXPIRED, KeyPressed): (S.IDLE, HOME_T),
+    (S.EXPIRED, LinkChanged): (S.EXPIRED, [ShowLinks]),
+    (S.EXPIRED, InvoicesCreated): (S.EXPIRED, [CancelSale]),
+    (S.EXPIRED, InvoiceCreationFailed): (S.EXPIRED, []),
+    (S.EXPIRED, PaymentSettled): (S.PAID, [Forward, CancelTimer, Show]),
+    (S.EXPIRED, ForwardSucceeded): (S.DONE, [CancelTimer, Celebrate, Show, StartTimer]),
+    (S.EXPIRED, ForwardDelayed): (S.EXPIRED, []),
+    (S.EXPIRED, ForwardFailedHard): (S.EXPIRED, [SignalError]),
+    (S.EXPIRED, InvoiceExpired): (S.EXPIRED, []),
+    (S.EXPIRED, TimerFired): (S.IDLE, [Show]),
+    (S.ERROR, KeyPressed): (S.IDLE, HOME_T),
+    (S.ERROR, LinkChanged): (S.ERROR, [ShowLinks]),
+    (S.ERROR, InvoicesCreated): (S.ERROR, [CancelSale]),
+    (S.ERROR, InvoiceCreationFailed): (S.ERROR, []),
+    (S.ERROR, PaymentSettled): (S.ERROR, [Forward]),
+    (S.ERROR, ForwardSucceeded): (S.ERROR, []),
+    (S.ERROR, ForwardDelayed): (S.ERROR, []),
+    (S.ERROR, ForwardFailedHard): (S.ERROR, [SignalError]),
+    (S.ERROR, InvoiceExpired): (S.ERROR, []),
+    (S.ERROR, TimerFired): (S.IDLE, [Show]),
+}
+
+ALL_PAIRS = [(state, event_type) for state in FlowState for event_type in EVENT_TYPES]
+
+
+def test_the_expectations_cover_every_pair() -> None:
+    assert set(EXPECTED) == set(ALL_PAIRS)
+
+
+@pytest.mark.parametrize(
+    ("state", "event_type"), ALL_PAIRS, ids=[f"{s.name}-{e.__name__}" for s, e in ALL_PAIRS]
+)
+def test_every_pair(state: FlowState, event_type: type[Event]) -> None:
+    driver = driver_in(state)
+    event = representative(driver, event_type)
+    screen = driver.machine.screen
+    if (state, event_type) not in TRANSITIONS:
+        with pytest.raises(IllegalTransition):
+            driver.handle(event)
+        assert driver.state() is state
+        assert driver.machine.screen == screen
+        return
+    next_state, effect_types = EXPECTED[(state, event_type)]
+    effects = driver.handle(event)
+    assert (driver.state(), kinds(effects)) == (next_state, effect_types)
+    shows = [e for e in effects if isinstance(e, Show)]
+    if shows:
+        assert driver.machine.screen == shows[-1].screen
+    else:
+        assert driver.machine.screen == screen
+
+
+@pytest.mark.parametrize("state", list(FlowState), ids=[s.name for s in FlowState])
+@pytest.mark.parametrize(
+    "answer",
+    [created(99, "sale-x"), failed(99)],
+    ids=["InvoicesCreated", "InvoiceCreationFailed"],
+)
+def test_an_answer_to_a_request_never_made_is_illegal_and_changes_nothing(
+    state: FlowState, answer: Event
+) -> None:
+    driver = driver_in(state)
+    screen, links = driver.machine.screen, driver.machine.links
+    with pytest.raises(IllegalTransition, match="never requested or already answered"):
+        driver.handle(answer)
+    assert (driver.state(), driver.machine.screen, driver.machine.links) == (state, screen, links)
+    # ...and the machine still works: the cancelled request 1 is still answered as before.
+    assert kinds(driver.handle(created(1, "sale-late"))) == [CancelSale]
+
+
+@dataclass(frozen=True)
+class Unlisted:
+    """An event type the table has never heard of."""
+
+
+@pytest.mark.parametrize("state", list(FlowState), ids=[s.name for s in FlowState])
+def test_an_event_type_the_table_does_not_list_is_illegal(state: FlowState) -> None:
+    driver = driver_in(state)
+    screen = driver.machine.screen
+    with pytest.raises(IllegalTransition, match="Unlisted"):
+        driver.machine.handle(Unlisted())  # type: ignore[arg-type]  # the point: not an Event
+    assert (driver.state(), driver.machine.screen) == (state, screen)
+
+
+def test_a_second_answer_to_the_same_request_is_illegal() -> None:
+    driver = driver_in(FlowState.CREATING)
+    driver.handle(created(2, "sale-2"))
+    with pytest.raises(IllegalTransition):
+        driver.handle(created(2, "sale-2"))
+    assert driver.state() is FlowState.WAITING
+    assert driver.machine.shown_sale_id == "sale-2"
+
+
+def test_requests_are_numbered_afresh() -> None:
+    driver = driver_in(FlowState.CREATING)
+    requests = [e.request for e in driver.effects if isinstance(e, CreateInvoices)]
+    assert requests == [1, 2]

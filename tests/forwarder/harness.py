@@ -1,0 +1,82 @@
+"""Shared set-up for forwarder tests: a journal, the fake Blink, and paid sales in between."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from terminal.forward_policy import DEFAULT_POLICY, PolicyConfig
+from terminal.forwarder import Forwarder, ForwardResult
+from terminal.journal import Journal
+from terminal.journal_rules import InvoiceRef
+from tests.forwarder.fake_blink import FakeBlink, FakeClock, make_invoice
+
+START = 1_800_000_000.0
+POS_WALLET = "pos-wallet"
+MERCHANT_WALLET = "merchant-wallet"
+
+
+@dataclass
+class Rig:
+    """A journal and a fake Blink sharing one simulated clock."""
+
+    journal: Journal
+    blink: FakeBlink
+    clock: FakeClock
+    results: list[ForwardResult] = field(default_factory=list)
+
+    def forwarder(
+        self,
+        *,
+        config: PolicyConfig = DEFAULT_POLICY,
+        call_timeout: float = 30.0,
+        on_result: Callable[[ForwardResult], None] | None = None,
+    ) -> Forwarder:
+        """A fresh forwarder (as after a restart) over the same journal and Blink."""
+        return Forwarder(
+            self.journal,
+            self.blink,
+            MERCHANT_WALLET,
+            pos_wallet_id=POS_WALLET,
+            clock=self.clock,
+            sleep=self.clock.sleep,
+            on_result=on_result or self.results.append,
+            rng=lambda: 1.0,
+            call_timeout=call_timeout,
+            config=config,
+        )
+
+    def paid_sale(self, amount: int = 2100, merchant_expiry: int = 86_400) -> str:
+        """A sale taken through confirm (both invoices journaled) and detection (paid)."""
+        now = self.clock.now
+        sale = self.journal.begin_sale(amount, "Table 4", now)
+        pos = make_invoice(amount, now=now, expiry=900)
+        merchant = self.blink.terminal_invoice(amount, MERCHANT_WALLET, merchant_expiry)
+        self.journal.record_invoices(
+            sale.id,
+            InvoiceRef(pos.payment_request, pos.payment_hash, pos.expires_at),
+            InvoiceRef(merchant.payment_request, merchant.payment_hash, merchant.expires_at),
+            now,
+        )
+        self.journal.mark_paid(sale.id, now)
+        return sale.id
+
+    def merchant_hashes(self, sale_id: str) -> list[str]:
+        """Every merchant invoice the sale ever had, current last."""
+        sale = self.journal.sale(sale_id)
+        hashes = [ref.hash for ref in sale.replaced_merchants]
+        if sale.merchant is not None:
+            hashes.append(sale.merchant.hash)
+        return hashes
+
+    def payments_for_sale(self, sale_id: str) -> int:
+        """How many times the merchant was paid for this sale, over all its invoices."""
+        return sum(self.blink.payments_for(h) for h in self.merchant_hashes(sale_id))
+
+
+def make_rig(directory: Path, **blink_options: float | int | None) -> Rig:
+    """A rig with a journal in ``directory``."""
+    clock = FakeClock(START)
+    blink = FakeBlink(clock, **blink_options)  # type: ignore[arg-type]
+    return Rig(Journal.open(directory), blink, clock)

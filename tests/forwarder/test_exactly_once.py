@@ -1,0 +1,104 @@
+"""Random fault schedules: every paid sale ends forwarded, paid exactly once, to our own invoice."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from terminal.journal_rules import SaleState
+from tests.forwarder.fake_blink import SimulatedCrash
+from tests.forwarder.harness import Rig, make_rig
+from tests.support.timing import scaled
+
+PAY_FAULTS = [
+    "unreachable",
+    "lost",
+    "429",
+    "429-after",
+    "malformed-after",
+    "failure",
+    "insufficient",
+    "delayed",
+    "crash-before",
+    "crash-after",
+]
+STATUS_FAULTS = ["unreachable", "429", "malformed", "crash"]
+CREATE_FAULTS = ["unreachable", "lost", "429", "crash-after"]
+MAX_RESTARTS = 30  # more than the crash faults a schedule can hold
+
+
+@st.composite
+def schedules(draw: st.DrawFn) -> dict[str, object]:
+    return {
+        "sales": draw(st.integers(min_value=1, max_value=3)),
+        "pay": draw(st.lists(st.sampled_from(PAY_FAULTS), max_size=8)),
+        "status": draw(st.lists(st.sampled_from(STATUS_FAULTS), max_size=6)),
+        "create": draw(st.lists(st.sampled_from(CREATE_FAULTS), max_size=4)),
+        "merchant_expiry": draw(st.sampled_from([120, 900, 86_400])),
+        "offline": draw(st.sampled_from([0.0, 1000.0, 100_000.0])),
+        # Requests lost in flight land within Blink's 180 s router timeout.
+        "delay": draw(st.floats(min_value=0.1, max_value=179.0)),
+        "already_paid_window": draw(st.sampled_from([0.0, 300.0])),
+        "replacement_expiry": draw(st.sampled_from([None, 200, 86_400])),
+    }
+
+
+async def _forward_through_crashes(rig: Rig) -> int:
+    """Drain until nothing is left, restarting the forwarder after every simulated power cut."""
+    restarts = 0
+    while rig.journal.unforwarded_paid():
+        try:
+            await rig.forwarder().drain()
+        except* SimulatedCrash:
+            restarts += 1
+            assert restarts <= MAX_RESTARTS
+    return restarts
+
+
+def _run(schedule: dict[str, object], directory: Path) -> None:
+    rig = make_rig(
+        directory,
+        delay=schedule["delay"],  # type: ignore[arg-type]
+        already_paid_window=schedule["already_paid_window"],  # type: ignore[arg-type]
+        replacement_expiry=schedule["replacement_expiry"],  # type: ignore[arg-type]
+    )
+    try:
+        ids = [
+            rig.paid_sale(amount=1000 + i, merchant_expiry=schedule["merchant_expiry"])  # type: ignore[arg-type]
+            for i in range(schedule["sales"])  # type: ignore[call-overload]
+        ]
+        rig.clock.now += schedule["offline"]  # type: ignore[operator]
+        for operation in ("pay", "status", "create"):
+            rig.blink.queue(operation, *schedule[operation])  # type: ignore[misc]
+
+        async def scenario() -> None:
+            async with asyncio.timeout(scaled(20)):
+                await _forward_through_crashes(rig)
+
+        asyncio.run(scenario())
+        rig.blink.settle_in_flight()  # whatever was still in flight lands now
+
+        for sale_id in ids:
+            assert rig.journal.sale(sale_id).state is SaleState.FORWARDED
+            assert rig.payments_for_sale(sale_id) == 1, rig.journal.attempts(sale_id)
+        # Never an invoice the terminal did not create, never one invoice twice.
+        paid = [h for h, _ in rig.blink.payments]
+        assert set(paid) <= rig.blink.created
+        assert len(paid) == len(set(paid)) == len(ids)
+    finally:
+        rig.journal.close()
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(schedules())
+def test_every_paid_sale_is_forwarded_exactly_once(schedule: dict[str, object]) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        _run(schedule, Path(directory))

@@ -1,0 +1,174 @@
+"""Opening displays, the terminal renderer, real luma drivers, and the one display worker."""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+from luma.core.device import dummy
+from PIL import Image, ImageDraw
+
+from hardware.config import DisplayConfig
+from hardware.display import geometry_of, open_display
+from hardware.display_worker import DisplayWorker
+from hardware.recording import RecordingSerial
+from hardware.tty_display import TerminalDisplay, half_blocks
+from terminal.errors import HardwareError
+from terminal.screens.geometry import Geometry
+from tests.support.timing import scaled
+
+
+class CountingDummy(dummy):  # type: ignore[misc]  # luma ships no type information
+    """luma's dummy device, counting writes and optionally holding each one until released."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.writes = 0
+        self.gate: threading.Event | None = None
+        self.entered = threading.Event()
+
+    def display(self, image: Image.Image) -> None:
+        self.entered.set()
+        if self.gate is not None:
+            self.gate.wait(scaled(5))
+        super().display(image)
+        self.writes += 1
+
+
+def picture(n: int) -> Image.Image:
+    image = Image.new("RGB", (128, 128))
+    ImageDraw.Draw(image).text((4, 4), str(n), fill="white")
+    return image
+
+
+def test_worker_writes_only_changed_frames() -> None:
+    device = CountingDummy(width=128, height=128, mode="RGB")
+    renders: list[int] = []
+
+    def render(view: int) -> Image.Image:
+        renders.append(view)
+        return picture(view // 10)  # views 10 and 11 draw the same picture
+
+    worker = DisplayWorker(device, render)
+    try:
+        for view in (10, 10, 10):
+            worker.show(view)
+            assert worker.wait_idle(scaled(2))
+        assert renders == [10], "an equal view is not even rendered"
+        worker.show(11)
+        assert worker.wait_idle(scaled(2))
+        assert renders == [10, 11]
+        assert device.writes == 1, "an identical frame never reaches the bus"
+        worker.show(20)
+        assert worker.wait_idle(scaled(2))
+        assert device.writes == 2
+        assert device.image.tobytes() == picture(2).tobytes()
+    finally:
+        worker.close()
+
+
+def test_show_never_waits_for_a_slow_panel_and_keeps_only_the_newest() -> None:
+    device = CountingDummy(width=128, height=128, mode="RGB")
+    device.gate = threading.Event()
+    worker = DisplayWorker(device, picture)
+    try:
+        worker.show(1)
+        assert device.entered.wait(scaled(2))  # the worker is now stuck inside display()
+        for n in (2, 3, 4):
+            worker.show(n)  # returns although the panel is busy
+        device.gate.set()
+        assert worker.wait_idle(scaled(2))
+        assert device.writes == 2, "views 2 and 3 were superseded before they were drawn"
+        assert device.image.tobytes() == picture(4).tobytes()
+    finally:
+        device.gate.set()
+        worker.close()
+
+
+def test_a_dead_panel_is_reported_on_the_next_show() -> None:
+    class Broken(CountingDummy):
+        def display(self, image: Image.Image) -> None:
+            raise OSError(121, "Remote I/O error")
+
+    worker = DisplayWorker(Broken(width=128, height=128, mode="RGB"), picture)
+    try:
+        worker.show(1)
+        assert worker.wait_idle(scaled(2))
+        with pytest.raises(HardwareError, match="wiring"):
+            worker.show(2)
+    finally:
+        worker.close()
+
+
+def test_half_blocks_pair_rows() -> None:
+    image = Image.new("L", (2, 4), 0)
+    image.putpixel((0, 0), 255)  # top of the first cell
+    image.putpixel((1, 1), 255)  # bottom of the second cell
+    image.putpixel((0, 2), 255)
+    image.putpixel((0, 3), 255)
+    assert half_blocks(image) == ["▀▄", "█ "]
+
+
+def test_terminal_display_draws_lit_pixels_light() -> None:
+    out = io.StringIO()
+    display = open_display(DisplayConfig(driver="terminal"), stream=out)
+    assert isinstance(display, TerminalDisplay)
+    display.display(Image.new("RGB", (128, 128), "white"))
+    text = out.getvalue()
+    assert text.count("█") == 128 * 64
+    assert "\x1b[97;40m" in text  # white on black whatever the terminal's theme
+    display.hide()
+    display.display(Image.new("RGB", (128, 128), "black"))
+    assert out.getvalue() == text, "a hidden panel draws nothing"
+
+
+def test_capture_writes_a_png_per_frame(tmp_path: Path) -> None:
+    cfg = DisplayConfig.from_table({"driver": "capture", "capture_dir": "frames"},
+                                   base_dir=tmp_path)
+    display = open_display(cfg)
+    display.display(picture(1))
+    display.display(picture(2))
+    assert len(list((tmp_path / "frames").glob("*.png"))) == 2
+
+
+@pytest.mark.filterwarnings("ignore:Image.Image.getdata:DeprecationWarning")
+@pytest.mark.parametrize(
+    ("driver", "interface", "size", "mode"),
+    [
+        ("ssd1306", "i2c", (128, 64), "1"),
+        ("sh1106", "i2c", (128, 64), "1"),
+        ("ssd1309", "spi", (128, 64), "1"),
+        ("ssd1327", "i2c", (128, 128), "RGB"),
+        ("ssd1351", "spi", (128, 128), "RGB"),
+        ("st7789", "spi", (240, 240), "RGB"),
+    ],
+)
+def test_real_drivers_on_a_recording_bus(
+    driver: str, interface: str, size: tuple[int, int], mode: str
+) -> None:
+    serial = RecordingSerial()
+    display = open_display(DisplayConfig(driver=driver, interface=interface),
+                           serial_interface=serial)
+    assert (display.width, display.height) == size
+    assert display.mode == mode
+    serial.reset()
+    frame = Image.new(display.mode, size, "white")
+    display.display(frame)
+    assert serial.data_bytes > 0
+    geometry = geometry_of(display, DisplayConfig(driver=driver))
+    assert geometry.qr_capable == (size[1] >= 128)
+
+
+def test_dummy_display_geometry_follows_config() -> None:
+    display = open_display(DisplayConfig(driver="dummy"))
+    assert geometry_of(display, DisplayConfig(driver="dummy", qr=False)) == Geometry(
+        128, 128, "RGB", qr_capable=False
+    )
+
+
+def test_missing_i2c_bus_says_how_to_enable_it() -> None:
+    cfg = DisplayConfig(driver="ssd1306", interface="i2c", i2c_port=29)
+    with pytest.raises(HardwareError, match="raspi-config"):
+        open_display(cfg)
