@@ -36,7 +36,9 @@ class Display(Protocol):
 
 def geometry_of(display: Display, cfg: DisplayConfig) -> Geometry:
     """What the screens should draw for ``display`` (QR only where it can be scanned)."""
-    return Geometry.for_panel(display.width, display.height, display.mode, qr=cfg.qr)
+    # luma's ssd1327 takes RGB frames but shows 16 greys: draw with the grey palette.
+    mode = "L" if cfg.driver == "ssd1327" else display.mode
+    return Geometry.for_panel(display.width, display.height, mode, qr=cfg.qr)
 
 
 def open_display(

@@ -42,7 +42,10 @@ def check_panel(config: Config, report: Report) -> None:
             2,
         )
     else:
-        report.ok(f"display: {config.display.driver} {width}x{height}, QR {'on' if config.display.qr else 'off'}")
+        report.ok(
+            f"display: {config.display.driver} {width}x{height}, "
+            f"QR {'on' if config.display.qr else 'off'}"
+        )
 
 
 async def _check_key(report: Report, http: BlinkHttp, name: str, needed: frozenset[str]) -> None:
@@ -72,7 +75,9 @@ async def _check_key(report: Report, http: BlinkHttp, name: str, needed: frozens
 async def _check_socket(report: Report, config: Config) -> None:
     try:
         async with asyncio.timeout(config.blink.timeout_seconds):
-            async with connect(config.blink.ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]):
+            async with connect(
+                config.blink.ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+            ):
                 pass
     except (OSError, TimeoutError, websockets.WebSocketException) as exc:
         report.fail(f"blink.ws_url: cannot open the WebSocket ({type(exc).__name__})", 4)
@@ -87,7 +92,12 @@ async def run_checks(config: Config, *, offline: bool = False) -> int:
     check_panel(config, report)
     if offline:
         return report.code
-    pos = BlinkHttp(config.blink.api_url, config.blinkpos.key, key_name="BlinkPOS", timeout=config.blink.timeout_seconds)
+    pos = BlinkHttp(
+        config.blink.api_url,
+        config.blinkpos.key,
+        key_name="BlinkPOS",
+        timeout=config.blink.timeout_seconds,
+    )
     needed = POS_SCOPES if config.blinkpos.wallet_id else POS_SCOPES | {"READ"}
     try:
         await _check_key(report, pos, "BlinkPOS", needed)
@@ -98,7 +108,8 @@ async def run_checks(config: Config, *, offline: bool = False) -> int:
                 report.fail(f"merchant.username: cannot reach Blink: {exc}", 4)
             except BlinkError as exc:
                 report.fail(
-                    f"merchant.username: Blink has no wallet for {config.merchant.username!r} ({exc}); "
+                    f"merchant.username: Blink has no wallet for "
+                    f"{config.merchant.username!r} ({exc}); "
                     "check the spelling",
                     2,
                 )
@@ -106,7 +117,10 @@ async def run_checks(config: Config, *, offline: bool = False) -> int:
                 report.ok(f"merchant.username: {config.merchant.username} has a BTC wallet")
         if config.merchant.key is not None:
             merchant = BlinkHttp(
-                config.blink.api_url, config.merchant.key, key_name="merchant", timeout=config.blink.timeout_seconds
+                config.blink.api_url,
+                config.merchant.key,
+                key_name="merchant",
+                timeout=config.blink.timeout_seconds,
             )
             try:
                 await _check_key(report, merchant, "merchant", MERCHANT_SCOPES)

@@ -34,10 +34,14 @@ EXIT_HARDWARE = 5
 def add_operator_verbs(subparsers: Any) -> None:
     """Add ``run``, ``check`` and ``history`` to the CLI."""
     run = subparsers.add_parser("run", help="run the terminal")
-    run.add_argument("--config", type=Path, default=DEFAULT_PATH, help="terminal.toml (default: %(default)s)")
+    run.add_argument(
+        "--config", type=Path, default=DEFAULT_PATH, help="terminal.toml (default: %(default)s)"
+    )
     run.set_defaults(handler=cmd_run)
 
-    check = subparsers.add_parser("check", help="check the configuration, keys, Blink and the panel")
+    check = subparsers.add_parser(
+        "check", help="check the configuration, keys, Blink and the panel"
+    )
     check.add_argument("--config", type=Path, default=DEFAULT_PATH)
     check.add_argument("--offline", action="store_true", help="skip the checks that need Blink")
     check.set_defaults(handler=cmd_check)

@@ -141,20 +141,32 @@ def check_url(setting: str, url: str, secure: str, plain: str) -> str:
     """``url`` if it uses ``secure`` (or ``plain`` on loopback only); else a ConfigError."""
     parts = urlsplit(url)
     if not parts.hostname:
-        raise ConfigError(setting, f"{url!r} is not a URL", f"write e.g. {secure}://api.blink.sv/graphql")
+        raise ConfigError(
+            setting, f"{url!r} is not a URL", f"write e.g. {secure}://api.blink.sv/graphql"
+        )
     if parts.scheme == secure or (parts.scheme == plain and _is_loopback(parts.hostname)):
         return url
     if parts.scheme == plain:
         raise ConfigError(
             setting,
-            f"{plain}:// is only allowed on loopback (a local sandbox); keys would travel unencrypted",
+            f"{plain}:// is only allowed on loopback (the sandbox): keys would travel in clear",
             f"use {secure}://",
         )
     raise ConfigError(setting, f"scheme {parts.scheme!r} is not supported", f"use {secure}://")
 
 
 def _tables(document: Mapping[str, object]) -> dict[str, Mapping[str, object]]:
-    known = ("terminal", "blink", "blinkpos", "merchant", "display", "keypad", "indicators", "power", "gpio")
+    known = (
+        "terminal",
+        "blink",
+        "blinkpos",
+        "merchant",
+        "display",
+        "keypad",
+        "indicators",
+        "power",
+        "gpio",
+    )
     for name in document:
         if name not in known:
             raise ConfigError(name, "is not a known section", f"sections are: {', '.join(known)}")
@@ -178,9 +190,13 @@ def load_config(path: Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError("--config", f"{path} does not exist", "give the path of terminal.toml") from None
+        raise ConfigError(
+            "--config", f"{path} does not exist", "give the path of terminal.toml"
+        ) from None
     except OSError as exc:
-        raise ConfigError("--config", f"cannot read {path}: {exc.strerror}", "check its permissions") from exc
+        raise ConfigError(
+            "--config", f"cannot read {path}: {exc.strerror}", "check its permissions"
+        ) from exc
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -196,7 +212,9 @@ def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
     t = _Table("terminal", tables["terminal"])
     name = t.get("name", str, "Blink terminal").strip()
     if not name or len(name) > 40:
-        raise ConfigError("terminal.name", "must be 1 to 40 characters", 'write e.g. name = "Corner Café"')
+        raise ConfigError(
+            "terminal.name", "must be 1 to 40 characters", 'write e.g. name = "Corner Café"'
+        )
     state_dir_text = t.get("state_dir", str, "")
     state_dir = Path(state_dir_text) if state_dir_text else _default_state_dir(base_dir)
     if not state_dir.is_absolute():
@@ -211,18 +229,28 @@ def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
         )
     log_level = t.get("log_level", str, "info").lower()
     if log_level not in _LOG_LEVELS:
-        raise ConfigError("terminal.log_level", f"{log_level!r} is not a level", f"use one of {', '.join(_LOG_LEVELS)}")
+        raise ConfigError(
+            "terminal.log_level",
+            f"{log_level!r} is not a level",
+            f"use one of {', '.join(_LOG_LEVELS)}",
+        )
     t.finish()
     terminal = TerminalSettings(name, state_dir, max_amount, expiry, log_level)
 
     b = _Table("blink", tables["blink"])
     blink = BlinkSettings(
-        api_url=check_url("blink.api_url", b.get("api_url", str, "https://api.blink.sv/graphql"), "https", "http"),
-        ws_url=check_url("blink.ws_url", b.get("ws_url", str, "wss://ws.blink.sv/graphql"), "wss", "ws"),
+        api_url=check_url(
+            "blink.api_url", b.get("api_url", str, "https://api.blink.sv/graphql"), "https", "http"
+        ),
+        ws_url=check_url(
+            "blink.ws_url", b.get("ws_url", str, "wss://ws.blink.sv/graphql"), "wss", "ws"
+        ),
         timeout_seconds=b.get("timeout_seconds", float, 10.0),
     )
     if not 1.0 <= blink.timeout_seconds <= 120.0:
-        raise ConfigError("blink.timeout_seconds", "must be between 1 and 120 seconds", "10 is a good start")
+        raise ConfigError(
+            "blink.timeout_seconds", "must be between 1 and 120 seconds", "10 is a good start"
+        )
     b.finish()
 
     p = _Table("blinkpos", tables["blinkpos"])

@@ -67,14 +67,18 @@ Blink terminal demo: a sale against a local Blink sandbox.
 
 def add_demo_verb(subparsers: Any) -> None:
     """Add ``demo`` to the CLI."""
-    demo = subparsers.add_parser("demo", help="a whole sale on the desktop, against a local sandbox")
+    demo = subparsers.add_parser(
+        "demo", help="a whole sale on the desktop, against a local sandbox"
+    )
     demo.add_argument(
         "--display",
         choices=("auto", "pygame", "terminal", "capture"),
         default="auto",
         help="auto: a window where there is a screen, else the terminal",
     )
-    demo.add_argument("--dir", type=Path, default=None, help="demo folder (default: a new temporary one)")
+    demo.add_argument(
+        "--dir", type=Path, default=None, help="demo folder (default: a new temporary one)"
+    )
     demo.set_defaults(handler=cmd_demo)
 
 
@@ -122,7 +126,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if config is None:
             return EXIT_CONFIG
         print(HELP, file=sys.stderr)
-        print(f"demo folder: {folder} (log: {log_path if display == 'terminal' else 'stderr'})", file=sys.stderr)
+        print(
+            f"demo folder: {folder} (log: {log_path if display == 'terminal' else 'stderr'})",
+            file=sys.stderr,
+        )
 
         control = sandbox.control_url
 

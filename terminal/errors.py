@@ -7,7 +7,7 @@ the key's *name* ("the BlinkPOS key"), never its value, and pass anything that m
 through :func:`terminal.secret.redact`.
 
     TerminalError
-    ├── ConfigError                 the configuration is wrong; names the setting and the fix (exit 2)
+    ├── ConfigError                 the configuration is wrong: names the setting and the fix
     │   └── SecretFileError         a key file is missing, empty or readable by others
     ├── BlinkError                  talking to Blink went wrong
     │   ├── BlinkUnreachable        transport failure, timeout, 5xx: retry later       (retryable)

@@ -24,22 +24,28 @@ def locate(value: str, *, base_dir: Path) -> Path:
 
 
 def read_key(setting: str, value: str, *, name: str, base_dir: Path) -> Secret:
-    """The key named by setting ``setting``; SecretFileError (never showing the key) on any problem."""
+    """The key ``setting`` names; SecretFileError (never showing the key) on any problem."""
     path = locate(value, base_dir=base_dir)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     except FileNotFoundError:
-        raise SecretFileError(setting, f"{path} does not exist", f"put the {name} key in that file") from None
+        raise SecretFileError(
+            setting, f"{path} does not exist", f"put the {name} key in that file"
+        ) from None
     except PermissionError:
         raise SecretFileError(
-            setting, f"{path} cannot be read by this user", "make the service user its owner (chmod 600)"
+            setting,
+            f"{path} cannot be read by this user",
+            "make the service user its owner (chmod 600)",
         ) from None
     except OSError as exc:
         raise SecretFileError(setting, f"cannot open {path}: {exc.strerror}", "") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise SecretFileError(setting, f"{path} is not a regular file", "point it at the key file")
+            raise SecretFileError(
+                setting, f"{path} is not a regular file", "point it at the key file"
+            )
         if info.st_mode & 0o077:
             raise SecretFileError(
                 setting,
@@ -50,15 +56,21 @@ def read_key(setting: str, value: str, *, name: str, base_dir: Path) -> Secret:
     finally:
         os.close(fd)
     if len(raw) > _MAX_KEY_BYTES:
-        raise SecretFileError(setting, f"{path} is too large to be an API key", "it should hold one key")
+        raise SecretFileError(
+            setting, f"{path} is too large to be an API key", "it should hold one key"
+        )
     try:
         text = raw.decode("ascii").strip()
     except UnicodeDecodeError:
-        raise SecretFileError(setting, f"{path} holds something that is not an API key", "") from None
+        raise SecretFileError(
+            setting, f"{path} holds something that is not an API key", ""
+        ) from None
     if not text:
         raise SecretFileError(setting, f"{path} is empty", f"put the {name} key in it")
     if any(c.isspace() for c in text) or not text.isprintable():
         raise SecretFileError(
-            setting, f"{path} must hold exactly one key on one line", "remove anything else from the file"
+            setting,
+            f"{path} must hold exactly one key on one line",
+            "remove anything else from the file",
         )
     return Secret(name, text)

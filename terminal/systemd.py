@@ -47,7 +47,7 @@ def watchdog_interval() -> float | None:
 
 
 async def watchdog(healthy: Callable[[], bool]) -> None:
-    """Ping systemd's watchdog from the event loop while ``healthy()``; a stuck loop stops the pings."""
+    """Ping systemd's watchdog from the loop while ``healthy()``; a stuck loop stops the pings."""
     interval = watchdog_interval()
     if interval is None:
         return

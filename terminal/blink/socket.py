@@ -105,7 +105,6 @@ class _Ended:
     """How one connection ended."""
 
     reason: str
-    healthy: bool = False
     rejected: bool = False
     disposition: Disposition = Disposition.RETRY
 
@@ -139,6 +138,7 @@ class BlinkSocket:
         self._counter = 0
         self._ws: ClientConnection | None = None
         self._sent: set[str] = set()  # ids subscribed on the current connection
+        self._delivered = False  # the current connection delivered a result
         self._wake = asyncio.Event()
         self._closing = False
         self._down_logged = False
@@ -185,7 +185,7 @@ class BlinkSocket:
             ended = await self._connect_once()
             if self._closing:
                 break
-            if ended.healthy:
+            if self._delivered:  # a healthy link earns a fresh, short backoff series
                 delays = self._backoff()
             if ended.rejected:
                 self._set(LinkState.REJECTED, ended.reason)
@@ -225,6 +225,7 @@ class BlinkSocket:
 
     async def _connect_once(self) -> _Ended:
         self._sent = set()
+        self._delivered = False
         ws: ClientConnection | None = None
         try:
             try:
@@ -283,14 +284,13 @@ class BlinkSocket:
     async def _receive(self, ws: ClientConnection) -> _Ended:
         loop = asyncio.get_running_loop()
         last_frame = loop.time()
-        got_next = False
         while True:
             try:
                 async with asyncio.timeout(self._liveness / 3):
                     frame = await ws.recv()
             except TimeoutError:
                 if loop.time() - last_frame >= self._liveness:
-                    return _Ended(f"no news from Blink for {self._liveness:g} s", healthy=got_next)
+                    return _Ended(f"no news from Blink for {self._liveness:g} s")
                 # Quiet sockets (no price ticks) prove themselves with an app-level ping.
                 await ws.send(protocol.ping())
                 continue
@@ -305,11 +305,11 @@ class BlinkSocket:
                 if event.id in self._subs and protocol.is_auth_failure(errors):
                     self._route(event)
                     return _Ended(str(KeyRejected(self._name)), rejected=True)
-                got_next = got_next or isinstance(event, protocol.Next)
+                self._delivered = self._delivered or isinstance(event, protocol.Next)
                 self._route(event)
             elif isinstance(event, protocol.Completed):
                 if event.id in self._subs:
-                    return _Ended("Blink ended a subscription", healthy=got_next)
+                    return _Ended("Blink ended a subscription")
             elif isinstance(event, protocol.Ignored):
                 self._ignore(event, "")
 

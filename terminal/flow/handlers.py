@@ -61,6 +61,13 @@ def ignore(ctx: Context, event: Event) -> list[Effect]:
 # --- keys ------------------------------------------------------------------------------------
 
 
+def _cancels(ctx: Context, key: Key) -> bool:
+    # A 3x4 pad has no CANCEL key: its one function key sends BACK, so BACK with nothing left
+    # to delete means CANCEL (hardware/keypad.py relies on this).
+    nothing_to_delete = ctx.state is not FlowState.ENTERING or not ctx.digits
+    return key is Key.CANCEL or (key is Key.BACK and nothing_to_delete)
+
+
 def key_not_ready(ctx: Context, event: KeyPressed) -> list[Effect]:
     """Only RECONNECT means anything while no invoice may be shown."""
     return reconnect(ctx) if event.key is Key.RECONNECT else []
@@ -78,15 +85,15 @@ def key_idle(ctx: Context, event: KeyPressed) -> list[Effect]:
 
 
 def key_entering(ctx: Context, event: KeyPressed) -> list[Effect]:
-    """Digits type, BACK deletes, CANCEL returns to idle, OK asks for the invoices."""
+    """Digits type, BACK deletes, CANCEL (or BACK on nothing) goes home, OK asks for invoices."""
     key = event.key
     if key.digit is not None:
         return type_digit_key(ctx, key.digit)
+    if _cancels(ctx, key):
+        return go_home(ctx)
     if key is Key.BACK:
         ctx.digits = delete_digit(ctx.digits)
         return [show_entry(ctx)]
-    if key is Key.CANCEL:
-        return go_home(ctx)
     if key is Key.RECONNECT:
         return reconnect(ctx)
     amount = amount_of(ctx.digits)
@@ -97,7 +104,7 @@ def key_entering(ctx: Context, event: KeyPressed) -> list[Effect]:
 
 def key_creating(ctx: Context, event: KeyPressed) -> list[Effect]:
     """CANCEL gives up waiting; the late answer is journalled as cancelled when it comes."""
-    if event.key is Key.CANCEL:
+    if _cancels(ctx, event.key):
         abandon_pending(ctx)
         return go_home(ctx)
     return reconnect(ctx) if event.key is Key.RECONNECT else []
@@ -107,17 +114,17 @@ def key_waiting(ctx: Context, event: KeyPressed) -> list[Effect]:
     """CANCEL ends the sale at once (no confirmation: a late payment is still forwarded)."""
     if event.key is Key.RECONNECT:
         return reconnect(ctx)
-    if event.key is not Key.CANCEL or ctx.sale is None:
+    if not _cancels(ctx, event.key) or ctx.sale is None:
         return []
     sale_id = ctx.sale.sale_id
     return [CancelSale(sale_id), UnwatchInvoice(sale_id), *go_home(ctx)]
 
 
 def key_paid(ctx: Context, event: KeyPressed) -> list[Effect]:
-    """OK or CANCEL leaves the paid screen; forwarding carries on in the background."""
+    """OK or CANCEL/BACK leaves the paid screen; forwarding carries on in the background."""
     if event.key is Key.RECONNECT:
         return reconnect(ctx)
-    return go_home(ctx) if event.key in (Key.OK, Key.CANCEL) else []
+    return go_home(ctx) if event.key is Key.OK or _cancels(ctx, event.key) else []
 
 
 def key_message(ctx: Context, event: KeyPressed) -> list[Effect]:

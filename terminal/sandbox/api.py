@@ -23,17 +23,15 @@ from graphql import (
 from graphql.language import DocumentNode, OperationDefinitionNode
 
 from terminal.errors import BlinkRejected
+from terminal.sandbox import shapes
 from terminal.sandbox.hub import TICK, Hub
 from terminal.sandbox.invoices import NODE_PUBKEY
-from terminal.sandbox.ledger import WALLET_ERROR, ApiKey, Invoice, Ledger, Transaction
+from terminal.sandbox.ledger import WALLET_ERROR, ApiKey, Invoice, Ledger
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 PRICE_CHANNEL = "price"
 READ_DENIED = "API key not authorized to read data"
 MUTATION_DENIED = "API key not authorized to execute mutations"
-# USD 100 000 per BTC: one sat is 0.1 cent.
-_SAT_PRICE_BASE = 100_000_000_000
-_PRICE_OFFSET = 12
 
 
 def load_schema() -> GraphQLSchema:
@@ -101,7 +99,11 @@ class BlinkApi:
         on("Query", "me", self._me)
         on("Query", "authorization", self._authorization)
         on("Query", "accountDefaultWallet", self._account_default_wallet)
-        on("Query", "realtimePrice", lambda _r, _i, currency="USD": self.price(currency))
+        on(
+            "Query",
+            "realtimePrice",
+            lambda _r, _i, currency="USD": shapes.price(self.ledger.clock, currency),
+        )
         on("Query", "globals", self._globals)
         on("Query", "lnInvoicePaymentStatusByHash", self._status_by_hash)
         on("Query", "lnInvoicePaymentStatusByPaymentRequest", self._status_by_request)
@@ -158,114 +160,6 @@ class BlinkApi:
         errors = validate(self.schema, document)
         return (None, list(errors)) if errors else (document, [])
 
-    # shapes
-
-    def _account(self, username: str) -> dict[str, Any]:
-        account = self.ledger.accounts[username]
-        return {
-            "__typename": "ConsumerAccount",
-            "id": account.id,
-            "username": username,
-            "displayCurrency": "USD",
-            "defaultWallet": self._public_wallet(account.default_wallet.id, "BTC"),
-            "wallets": [self._wallet(w.id) for w in account.wallets],
-        }
-
-    def _wallet(self, wallet_id: str) -> dict[str, Any]:
-        wallet = self.ledger.wallet(wallet_id)
-        assert wallet is not None
-        return {
-            "__typename": "BTCWallet" if wallet.currency == "BTC" else "UsdWallet",
-            "id": wallet.id,
-            "walletCurrency": wallet.currency,
-            "balance": wallet.balance,
-            "pendingIncomingBalance": 0,
-        }
-
-    @staticmethod
-    def _public_wallet(wallet_id: str, currency: str) -> dict[str, Any]:
-        return {"id": wallet_id, "currency": currency, "walletCurrency": currency}
-
-    def _invoice(self, invoice: Invoice) -> dict[str, Any]:
-        return {
-            "__typename": "LnInvoice",
-            "paymentRequest": invoice.payment_request,
-            "paymentHash": invoice.payment_hash,
-            "paymentSecret": invoice.payment_secret,
-            "satoshis": invoice.amount,
-            "paymentStatus": self.ledger.status(invoice),
-            "externalId": invoice.external_id,
-            "createdAt": invoice.created_at,
-        }
-
-    def transaction(self, tx: Transaction) -> dict[str, Any]:
-        """A ``Transaction`` as the schema shows it."""
-        wallet = self.ledger.wallet(tx.wallet_id)
-        currency = wallet.currency if wallet else "BTC"
-        return {
-            "id": tx.id,
-            "status": tx.status,
-            "direction": tx.direction,
-            "memo": tx.memo,
-            "externalId": tx.external_id,
-            "createdAt": tx.created_at,
-            "settlementAmount": tx.amount,
-            "settlementFee": 0,
-            "settlementCurrency": currency,
-            "settlementDisplayAmount": f"{tx.amount / 1000:.2f}",
-            "settlementDisplayCurrency": "USD",
-            "initiationVia": {
-                "__typename": "InitiationViaLn",
-                "paymentHash": tx.payment_hash,
-                "paymentRequest": tx.payment_request,
-            },
-            "settlementVia": {
-                "__typename": "SettlementViaIntraLedger",
-                "counterPartyWalletId": tx.counterparty_wallet_id,
-                "counterPartyUsername": tx.counterparty_username,
-                "preImage": tx.preimage,
-            },
-        }
-
-    def price(self, currency: str | None = "USD") -> dict[str, Any]:
-        """A ``RealtimePrice`` (USD 100k per BTC; other currencies priced the same)."""
-        code = currency or "USD"
-        return {
-            "__typename": "RealtimePrice",
-            "id": f"price-{code}",
-            "timestamp": int(self.ledger.clock.now()),
-            "denominatorCurrency": code,
-            "denominatorCurrencyDetails": {
-                "id": code,
-                "symbol": "$",
-                "fractionDigits": 2,
-                "name": code,
-                "flag": "",
-            },
-            "btcSatPrice": {
-                "base": _SAT_PRICE_BASE,
-                "offset": _PRICE_OFFSET,
-                "currencyUnit": "MINOR",
-            },
-            "usdCentPrice": {
-                "base": 10**_PRICE_OFFSET,
-                "offset": _PRICE_OFFSET,
-                "currencyUnit": "MINOR",
-            },
-        }
-
-    def _status(self, invoice: Invoice, *, payload: bool) -> dict[str, Any]:
-        status = self.ledger.status(invoice)
-        shape: dict[str, Any] = {
-            "status": status,
-            "paymentHash": invoice.payment_hash,
-            "paymentRequest": invoice.payment_request,
-            "paymentPreimage": invoice.preimage if status == "PAID" else None,
-        }
-        if payload:
-            shape["errors"] = []
-        return shape
-
     # auth helpers
 
     @staticmethod
@@ -294,7 +188,7 @@ class BlinkApi:
         return {
             "id": account.user_id,
             "username": key.username,
-            "defaultAccount": self._account(key.username),
+            "defaultAccount": shapes.account(self.ledger, key.username),
         }
 
     def _authorization(self, _root: Any, info: Any) -> dict[str, Any]:
@@ -305,7 +199,7 @@ class BlinkApi:
         wallet = self.ledger.wallet(walletId)
         if wallet is None or wallet.username != account["username"]:
             raise _top("Invalid walletId for account.", "INVALID_INPUT")
-        return self._wallet(wallet.id)
+        return shapes.wallet(self.ledger, wallet.id)
 
     def _invoice_by_hash(
         self, wallet: dict[str, Any], _info: Any, paymentHash: str
@@ -313,13 +207,13 @@ class BlinkApi:
         invoice = self.ledger.invoices.get(paymentHash)
         if invoice is None or invoice.wallet_id != wallet["id"]:
             raise _top("Invoice not found for this wallet", "NOT_FOUND")
-        return self._invoice(invoice)
+        return shapes.invoice(self.ledger, invoice)
 
     def _txs_by_hash(
         self, wallet: dict[str, Any], _info: Any, paymentHash: str
     ) -> list[dict[str, Any]]:
         return [
-            self.transaction(tx)
+            shapes.transaction(self.ledger, tx)
             for tx in self.ledger.transactions_by_hash(wallet["id"], paymentHash)
         ]
 
@@ -330,7 +224,7 @@ class BlinkApi:
         if found is None:
             raise _top(f"Account does not exist for username {username}", "NOT_FOUND")
         wallet = self.ledger.wallet_of(found, walletCurrency or "BTC")
-        return self._public_wallet(wallet.id, wallet.currency)
+        return shapes.public_wallet(wallet.id, wallet.currency)
 
     def _globals(self, _root: Any, _info: Any) -> dict[str, Any]:
         return {
@@ -357,10 +251,14 @@ class BlinkApi:
         return invoice
 
     def _status_by_hash(self, _root: Any, _info: Any, input: dict[str, Any]) -> dict[str, Any]:
-        return self._status(self._find_by_hash(input.get("paymentHash")), payload=False)
+        return shapes.status(
+            self.ledger, self._find_by_hash(input.get("paymentHash")), payload=False
+        )
 
     def _status_by_request(self, _root: Any, _info: Any, input: dict[str, Any]) -> dict[str, Any]:
-        return self._status(self._find_by_request(input.get("paymentRequest")), payload=False)
+        return shapes.status(
+            self.ledger, self._find_by_request(input.get("paymentRequest")), payload=False
+        )
 
     # mutations
 
@@ -380,7 +278,7 @@ class BlinkApi:
             )
         except BlinkRejected as exc:
             return {"invoice": None, "errors": [_err(exc)]}
-        return {"invoice": self._invoice(invoice), "errors": []}
+        return {"invoice": shapes.invoice(self.ledger, invoice), "errors": []}
 
     def _invoice_create_for(self, _root: Any, _info: Any, input: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -393,7 +291,7 @@ class BlinkApi:
             )
         except BlinkRejected as exc:
             return {"invoice": None, "errors": [_err(exc)]}
-        return {"invoice": self._invoice(invoice), "errors": []}
+        return {"invoice": shapes.invoice(self.ledger, invoice), "errors": []}
 
     def _payment_send(self, _root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
         key: ApiKey | None = info.context.key
@@ -408,7 +306,9 @@ class BlinkApi:
         return {
             "status": result.status,
             "errors": [_err(e) for e in result.errors],
-            "transaction": self.transaction(result.transaction) if result.transaction else None,
+            "transaction": shapes.transaction(self.ledger, result.transaction)
+            if result.transaction
+            else None,
         }
 
     # subscriptions
@@ -417,7 +317,7 @@ class BlinkApi:
         """§4.7: the current status at once, PAID on settle, EXPIRED ~1 s after expiry; no end."""
         clock = self.ledger.clock
         with self.hub.listen(f"invoice:{invoice.payment_hash}") as queue:
-            current = self._status(invoice, payload=True)
+            current = shapes.status(self.ledger, invoice, payload=True)
             yield current
             expired_sent = current["status"] == "EXPIRED"
             while True:
@@ -432,9 +332,9 @@ class BlinkApi:
                     due = clock.now() >= invoice.expires_at + 1.0
                     if due and not expired_sent and invoice.paid_at is None:
                         expired_sent = True
-                        yield self._status(invoice, payload=True)
+                        yield shapes.status(self.ledger, invoice, payload=True)
                 else:
-                    yield self._status(invoice, payload=True)
+                    yield shapes.status(self.ledger, invoice, payload=True)
 
     async def _sub_status_by_hash(
         self, _root: Any, _info: Any, input: dict[str, Any]
@@ -485,7 +385,7 @@ class BlinkApi:
 
     async def _my_updates(self, key: ApiKey) -> AsyncIterator[dict[str, Any]]:
         with self.hub.listen(PRICE_CHANNEL, f"account:{key.username}") as queue:
-            yield {"errors": [], "update": self.price("USD")}
+            yield {"errors": [], "update": shapes.price(self.ledger.clock, "USD")}
             while True:
                 event = await queue.get()
                 if event is not TICK:
@@ -496,18 +396,8 @@ class BlinkApi:
     ) -> AsyncIterator[dict[str, Any]]:
         currency = input.get("currency") or "USD"
         with self.hub.listen(PRICE_CHANNEL) as queue:
-            yield {"errors": [], "realtimePrice": self.price(currency)}
+            yield {"errors": [], "realtimePrice": shapes.price(self.ledger.clock, currency)}
             while True:
                 event = await queue.get()
                 if event is not TICK:
-                    yield {"errors": [], "realtimePrice": self.price(currency)}
-
-    def ln_update(self, invoice: Invoice, received: Transaction) -> dict[str, Any]:
-        """The ``LnUpdate`` the receiver's ``myUpdates`` gets when an invoice is paid (§5)."""
-        return {
-            "__typename": "LnUpdate",
-            "status": "PAID",
-            "paymentHash": invoice.payment_hash,
-            "walletId": invoice.wallet_id,
-            "transaction": self.transaction(received),
-        }
+                    yield {"errors": [], "realtimePrice": shapes.price(self.ledger.clock, currency)}

@@ -24,7 +24,8 @@ class HttpFault:
 class Faults:
     """The switchboard tests and the control endpoint flip."""
 
-    def __init__(self) -> None:
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
         self.latency = 0.0
         self.retry_after = 1
         # Longer than any client timeout the terminal uses, so a held request always times out.
@@ -48,12 +49,12 @@ class Faults:
         elif on is False or on <= 0:
             self._lose_until = None
         else:
-            self._lose_until = time.monotonic() + float(on)
+            self._lose_until = self._monotonic() + float(on)
 
     @property
     def events_lost(self) -> bool:
         """True while published events vanish (no replay, as with Blink's Redis pub/sub)."""
-        return self._lose_until is not None and time.monotonic() < self._lose_until
+        return self._lose_until is not None and self._monotonic() < self._lose_until
 
     def fail_next(
         self, n: int, kind: str, operation: str | None = None, execute: bool = False

@@ -81,9 +81,9 @@ class ApiKey:
     """A key with its account and scopes; the value is never logged."""
 
     name: str
-    value: str
-    username: str
-    scopes: frozenset[str]
+    value: str = field(repr=False)
+    username: str = ""
+    scopes: frozenset[str] = frozenset()
 
 
 @dataclass

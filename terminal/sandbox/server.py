@@ -17,6 +17,7 @@ from aiohttp import web
 from graphql import GraphQLError
 
 from terminal.errors import ConfigError
+from terminal.sandbox import shapes
 from terminal.sandbox.api import PRICE_CHANNEL, BlinkApi, Caller, root_fields
 from terminal.sandbox.control import add_control_routes
 from terminal.sandbox.faults import Faults, HttpFault
@@ -206,12 +207,14 @@ class Sandbox:
         receiver = self.ledger.wallet(invoice.wallet_id)
         if receiver is not None:
             # §4.8: LnUpdate to the receiver only; the payer's socket hears nothing.
-            self.hub.publish(f"account:{receiver.username}", self.api.ln_update(invoice, received))
+            self.hub.publish(
+                f"account:{receiver.username}", shapes.ln_update(self.ledger, invoice, received)
+            )
 
     async def _tick_prices(self) -> None:
         while True:
             await asyncio.sleep(self.price_interval)
-            self.hub.publish(PRICE_CHANNEL, self.api.price("USD"))
+            self.hub.publish(PRICE_CHANNEL, shapes.price(self.clock, "USD"))
 
     def _drop_sockets(self) -> int:
         count = 0

@@ -97,15 +97,13 @@ def _not_ready(f: _Frame, screen: NotReady) -> None:
 
 def _amount_entry(f: _Frame, screen: AmountEntry) -> None:
     digits = screen.digits.lstrip("0") or "0"
-    y = f.top + 2
-    y = f.amount(y, int(digits), f.colours.text, screen.unit)
+    y = f.amount(f.top + 2, int(digits), f.colours.text, screen.unit)
     if screen.message:
-        f.text(y + 1, screen.message, f.colours.warn)
-    hint = "# OK   * cancel"
+        y = f.text(y + 1, screen.message, f.colours.warn)
     face = font(f.sizes.small)
     bottom = f.height - line_height(face)
-    if y + line_height(face) <= bottom:
-        centred(f.draw, bottom, hint, face, f.colours.dim, f.width)
+    if y <= bottom:
+        centred(f.draw, bottom, "# OK   * cancel", face, f.colours.dim, f.width)
 
 
 def _creating(f: _Frame, screen: Creating) -> None:

@@ -1,4 +1,4 @@
-"""Payment detection on the BlinkPOS account: push first, queries to catch up, polling when degraded.
+"""Payment detection on the BlinkPOS account: push first, queries to catch up, polls if degraded.
 
 * ``myUpdates`` on the BlinkPOS socket reports every paid invoice of the account (ours and other
   terminals'); the status subscription of the shown invoice re-emits its status on every
@@ -164,4 +164,3 @@ class Detection:
             self._link.http_failed(str(exc))
         else:
             self._link.http_answered()
-

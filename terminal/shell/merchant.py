@@ -65,5 +65,9 @@ class MerchantLink:
             hashes.update(ref.hash for ref in sale.replaced_merchants)
             if update.payment_hash in hashes:
                 self.arrivals += 1
-                log.info("sale %s arrived in the merchant's account (%s sats)", sale.id, update.amount_sats)
+                log.info(
+                    "sale %s arrived in the merchant's account (%s sats)",
+                    sale.id,
+                    update.amount_sats,
+                )
                 return

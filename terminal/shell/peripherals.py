@@ -62,8 +62,10 @@ class Peripherals:
         on_unmapped: Callable[[str], None] | None = None,
     ) -> Peripherals:
         """Open every part ``config`` names (raises HardwareError with what to do)."""
-        needs_pins = config.keypad.driver == "matrix" or config.indicators.driver == "gpio" or (
-            config.display.is_panel
+        needs_pins = (
+            config.keypad.driver == "matrix"
+            or config.indicators.driver == "gpio"
+            or (config.display.is_panel)
         )
         pin_factory = open_pin_factory(config.gpio) if needs_pins else None
         display = open_display(config.display)

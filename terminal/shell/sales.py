@@ -66,7 +66,9 @@ class SaleMaker:
         except JournalError as exc:
             log.error("cannot start a sale: %s", exc)
             self._emit(
-                InvoiceCreationFailed(None, "Storage error", str(exc), "Call the operator", False, request)
+                InvoiceCreationFailed(
+                    None, "Storage error", str(exc), "Call the operator", False, request
+                )
             )
             return
         try:
@@ -83,19 +85,28 @@ class SaleMaker:
             self._journal.record_invoices(
                 sale.id,
                 InvoiceRef(pos.payment_request, pos.payment_hash, float(pos.expires_at)),
-                InvoiceRef(merchant.payment_request, merchant.payment_hash, float(merchant.expires_at)),
+                InvoiceRef(
+                    merchant.payment_request, merchant.payment_hash, float(merchant.expires_at)
+                ),
                 self._clock(),
             )
         except JournalError as exc:
             # Never shown, so never paid: the invoices simply expire on Blink.
             log.error("sale %s: invoices made but not journaled: %s", sale.id, exc)
             self._emit(
-                InvoiceCreationFailed(sale.id, "Storage error", str(exc), "Call the operator", False, request)
+                InvoiceCreationFailed(
+                    sale.id, "Storage error", str(exc), "Call the operator", False, request
+                )
             )
             return
         self._emit(
             InvoicesCreated(
-                sale.id, amount_sats, pos.payment_request, pos.payment_hash, float(pos.expires_at), request
+                sale.id,
+                amount_sats,
+                pos.payment_request,
+                pos.payment_hash,
+                float(pos.expires_at),
+                request,
             )
         )
 
@@ -119,9 +130,12 @@ class SaleMaker:
         for result in (pos, merchant):
             if isinstance(result, BaseException):
                 raise result
-        assert isinstance(pos, Invoice) and isinstance(merchant, Invoice)
+        assert isinstance(pos, Invoice)
+        assert isinstance(merchant, Invoice)
         if pos.satoshis != amount_sats or merchant.satoshis != amount_sats:
-            raise BlinkRejected(f"Blink made an invoice for the wrong amount ({pos.satoshis}/{merchant.satoshis})")
+            raise BlinkRejected(
+                f"Blink made an invoice for the wrong amount ({pos.satoshis}/{merchant.satoshis})"
+            )
         return pos, merchant
 
 

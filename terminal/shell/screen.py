@@ -79,4 +79,3 @@ class ScreenKeeper:
             else:
                 self._changed.clear()
                 await self._changed.wait()
-

@@ -1,4 +1,4 @@
-"""Turning "Blink says this invoice is paid" into a durable journal fact, once, for our sales only."""
+"""Turning "Blink says this invoice is paid" into a durable journal fact, for our sales only."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ class Settler:
         return True
 
     def expired(self, payment_hash: str) -> None:
-        """Note that the POS invoice ``payment_hash`` expired unpaid (a late payment still counts)."""
+        """Note: POS invoice ``payment_hash`` expired unpaid (a late payment still counts)."""
         sale = self._journal.by_pos_hash(payment_hash)
         if sale is None or sale.state is not SaleState.OPEN:
             return

@@ -6,7 +6,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from terminal.journal_rules import SaleState
@@ -35,10 +35,12 @@ MAX_RESTARTS = 30  # more than the crash faults a schedule can hold
 def schedules(draw: st.DrawFn) -> dict[str, object]:
     return {
         "sales": draw(st.integers(min_value=1, max_value=3)),
-        "pay": draw(st.lists(st.sampled_from(PAY_FAULTS), max_size=8)),
+        # A request lost in flight is the dangerous fault: draw it more often.
+        "pay": draw(st.lists(st.sampled_from([*PAY_FAULTS, "delayed", "delayed"]), max_size=8)),
         "status": draw(st.lists(st.sampled_from(STATUS_FAULTS), max_size=6)),
         "create": draw(st.lists(st.sampled_from(CREATE_FAULTS), max_size=4)),
-        "merchant_expiry": draw(st.sampled_from([120, 900, 86_400])),
+        # 70 s leaves a 10 s window before the payout guard's margin: expiry races are likely.
+        "merchant_expiry": draw(st.sampled_from([70, 120, 900, 86_400])),
         "offline": draw(st.sampled_from([0.0, 1000.0, 100_000.0])),
         # Requests lost in flight land within Blink's 180 s router timeout.
         "delay": draw(st.floats(min_value=0.1, max_value=179.0)),
@@ -99,6 +101,19 @@ def _run(schedule: dict[str, object], directory: Path) -> None:
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(schedules())
+@example(  # a request lost in flight lands after the invoice reads EXPIRED
+    {
+        "sales": 1,
+        "pay": ["delayed", "unreachable", "unreachable", "unreachable", "unreachable"],
+        "status": [],
+        "create": [],
+        "merchant_expiry": 70,
+        "offline": 0.0,
+        "delay": 150.0,
+        "already_paid_window": 300.0,
+        "replacement_expiry": None,
+    }
+)
 def test_every_paid_sale_is_forwarded_exactly_once(schedule: dict[str, object]) -> None:
     with tempfile.TemporaryDirectory() as directory:
         _run(schedule, Path(directory))

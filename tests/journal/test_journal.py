@@ -156,7 +156,11 @@ def test_forwarding_a_sale(journal: Journal) -> None:
     assert [(a.id, a.finished_at, a.outcome) for a in unfinished] == [(attempt, None, None)]
     journal.finish_forward_attempt(attempt, AttemptOutcome.SUCCESS, NOW + 12, "ok")
     (done,) = journal.attempts(sale_id)
-    assert (done.merchant_hash, done.started_at, done.finished_at) == (merchant_hash, NOW + 11, NOW + 12)
+    assert (done.merchant_hash, done.started_at, done.finished_at) == (
+        merchant_hash,
+        NOW + 11,
+        NOW + 12,
+    )
     assert done.outcome is AttemptOutcome.SUCCESS
     assert journal.mark_forwarded(sale_id, NOW + 13)
     assert journal.mark_forwarded(sale_id, NOW + 14) is False

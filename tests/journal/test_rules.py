@@ -74,7 +74,9 @@ def test_late_payments_move_cancelled_and_expired_sales_to_paid() -> None:
 
 
 def test_screen_marks_after_a_payment_change_nothing() -> None:
-    for paid_state, screen_mark in itertools.product((S.PAID, S.FORWARDED), (S.CANCELLED, S.EXPIRED)):
+    for paid_state, screen_mark in itertools.product(
+        (S.PAID, S.FORWARDED), (S.CANCELLED, S.EXPIRED)
+    ):
         assert change(paid_state, screen_mark) is Change.NO_OP
 
 
@@ -92,8 +94,9 @@ def test_a_sale_without_invoices_cannot_be_paid() -> None:
 def test_every_state_is_reachable_and_forwarded_only_through_paid() -> None:
     graph = _moves()
     assert _reachable(S.NEW, graph) == set(SaleState)
-    without_paid = {s: targets - {S.PAID} for s, targets in graph.items() if s is not S.PAID}
-    without_paid[S.PAID] = set()
+    without_paid: dict[SaleState, set[SaleState]] = {
+        s: set() if s is S.PAID else targets - {S.PAID} for s, targets in graph.items()
+    }
     assert S.FORWARDED not in _reachable(S.NEW, without_paid)
 
 

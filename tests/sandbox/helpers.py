@@ -82,11 +82,11 @@ async def gql(
     query: str,
     variables: dict[str, Any] | None = None,
     key: str | None = None,
-    timeout: float = 5.0,
+    limit: float = 5.0,
 ) -> httpx.Response:
     """POST one GraphQL request to the sandbox."""
     headers = {"X-API-KEY": key} if key is not None else {}
-    async with httpx.AsyncClient(timeout=scaled(timeout)) as client:
+    async with httpx.AsyncClient(timeout=scaled(limit)) as client:
         return await client.post(
             sb.http_url, json={"query": query, "variables": variables or {}}, headers=headers
         )
@@ -138,9 +138,9 @@ class WsClient:
         """Send one protocol message."""
         await self.conn.send(json.dumps(message))
 
-    async def recv(self, timeout: float = 5.0) -> dict[str, Any]:
+    async def recv(self, limit: float = 5.0) -> dict[str, Any]:
         """The next protocol message, within a scaled timeout."""
-        raw = await asyncio.wait_for(self.conn.recv(), scaled(timeout))
+        raw = await asyncio.wait_for(self.conn.recv(), scaled(limit))
         message: dict[str, Any] = json.loads(raw)
         return message
 
@@ -151,17 +151,17 @@ class WsClient:
         payload = {"query": query, "variables": variables or {}}
         await self.send({"id": sub_id, "type": "subscribe", "payload": payload})
 
-    async def next_for(self, sub_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    async def next_for(self, sub_id: str, limit: float = 5.0) -> dict[str, Any]:
         """The next message for ``sub_id``, skipping other subscriptions' messages."""
         while True:
-            message = await self.recv(timeout)
+            message = await self.recv(limit)
             if message.get("id") == sub_id:
                 return message
 
-    async def next_update(self, sub_id: str, typename: str, timeout: float = 5.0) -> dict[str, Any]:
+    async def next_update(self, sub_id: str, typename: str, limit: float = 5.0) -> dict[str, Any]:
         """The next ``myUpdates`` update of ``typename`` on ``sub_id``."""
         while True:
-            message = await self.next_for(sub_id, timeout)
+            message = await self.next_for(sub_id, limit)
             update: dict[str, Any] = message["payload"]["data"]["myUpdates"]["update"]
             if update["__typename"] == typename:
                 return update

@@ -93,7 +93,7 @@ def test_pay_verb_pays_the_latest_invoice(sandbox_thread: SandboxThread, capsys:
 
 
 def test_sandbox_verb_refuses_a_public_host() -> None:
-    assert cli_main(["sandbox", "--host", "0.0.0.0"]) == 2  # noqa: S104  (the refused address)
+    assert cli_main(["sandbox", "--host", "0.0.0.0"]) == 2  # the address it must refuse
 
 
 def test_sandbox_verb_runs_and_prints_where_things_are(tmp_path: Path) -> None:
@@ -115,7 +115,8 @@ def test_sandbox_verb_runs_and_prints_where_things_are(tmp_path: Path) -> None:
                 break
         text = "".join(lines)
         http = next(line.split()[1] for line in lines if line.startswith("HTTP"))
-        assert http.startswith("http://127.0.0.1:") and "ws://127.0.0.1:" in text
+        assert http.startswith("http://127.0.0.1:")
+        assert "ws://127.0.0.1:" in text
         assert (keys / "blinkpos.key").exists()
         assert "blink_" not in text  # keys go to files, never to the terminal
         answer = httpx.post(http, json={"query": "{ globals { network } }"}, timeout=scaled(5))

@@ -1,4 +1,4 @@
-"""The sandbox's HTTP GraphQL: auth, scopes, each query and mutation, input rules (API-NOTES §1, §3, §4)."""
+"""The sandbox's HTTP GraphQL: auth, scopes, each operation, input rules (API-NOTES §1, §3, §4)."""
 
 from __future__ import annotations
 
@@ -84,7 +84,8 @@ async def test_keys_look_like_blink_keys_and_differ(sandbox: Sandbox) -> None:
     values = list(sandbox.keys.values())
     assert len(set(values)) == len(values) == 5
     for value in values:
-        assert value.startswith("blink_") and len(value) >= 40
+        assert value.startswith("blink_")
+        assert len(value) >= 40
 
 
 async def test_public_queries_need_no_key(sandbox: Sandbox) -> None:
@@ -100,7 +101,8 @@ async def test_public_queries_need_no_key(sandbox: Sandbox) -> None:
     assert data["accountDefaultWallet"] == {"id": sandbox.wallet_id("merchant"), "currency": "BTC"}
     assert data["realtimePrice"]["denominatorCurrency"] == "EUR"
     assert isinstance(data["realtimePrice"]["timestamp"], int)
-    assert data["globals"]["network"] == "mainnet" and len(data["globals"]["nodesIds"]) == 1
+    assert data["globals"]["network"] == "mainnet"
+    assert len(data["globals"]["nodesIds"]) == 1
 
 
 async def test_unknown_username_is_an_error(sandbox: Sandbox) -> None:
@@ -112,11 +114,13 @@ async def test_unknown_username_is_an_error(sandbox: Sandbox) -> None:
 
 async def test_create_invoice_makes_a_real_bolt11(sandbox: Sandbox) -> None:
     invoice = await create_invoice(sandbox, 2100, "Table 4", externalId="pos1-order-0042")
-    assert invoice["satoshis"] == 2100 and invoice["paymentStatus"] == "PENDING"
+    assert invoice["satoshis"] == 2100
+    assert invoice["paymentStatus"] == "PENDING"
     assert invoice["externalId"] == "pos1-order-0042"
     decoded = bolt11.decode(invoice["paymentRequest"])
     assert decoded.payment_hash == invoice["paymentHash"]
-    assert decoded.amount_msat == 2_100_000 and decoded.description == "Table 4"
+    assert decoded.amount_msat == 2_100_000
+    assert decoded.description == "Table 4"
     assert decoded.payment_secret == invoice["paymentSecret"]
     assert decoded.expiry == 4 * 3600  # default when expiresIn is absent
 
@@ -197,7 +201,8 @@ async def test_status_queries_need_no_key(sandbox: Sandbox) -> None:
         await gql(sandbox, STATUS, {"input": {"paymentHash": invoice["paymentHash"]}})
     ).json()
     status = by_hash["data"]["lnInvoicePaymentStatusByHash"]
-    assert status["status"] == "PENDING" and status["paymentPreimage"] is None
+    assert status["status"] == "PENDING"
+    assert status["paymentPreimage"] is None
     request = {"input": {"paymentRequest": invoice["paymentRequest"]}}
     by_request = (await gql(sandbox, STATUS_BY_REQUEST, request)).json()
     assert by_request["data"]["lnInvoicePaymentStatusByPaymentRequest"]["status"] == "PENDING"
@@ -213,7 +218,8 @@ async def test_status_queries_need_no_key(sandbox: Sandbox) -> None:
 
 async def test_status_of_unknown_hash_is_a_top_level_error(sandbox: Sandbox) -> None:
     answer = (await gql(sandbox, STATUS, {"input": {"paymentHash": "0" * 64}})).json()
-    assert answer["data"] is None and answer["errors"]
+    assert answer["data"] is None
+    assert answer["errors"]
 
 
 async def test_status_expires_with_the_clock(sandbox: Sandbox) -> None:
@@ -229,7 +235,9 @@ async def test_wallet_by_id_finds_invoice_and_transactions(sandbox: Sandbox) -> 
     query = """
     query Q($w: WalletId!, $h: PaymentHash!) {
       me { defaultAccount { walletById(walletId: $w) {
-        invoiceByPaymentHash(paymentHash: $h) { paymentHash paymentStatus externalId ... on LnInvoice { satoshis } }
+        invoiceByPaymentHash(paymentHash: $h) {
+          paymentHash paymentStatus externalId ... on LnInvoice { satoshis }
+        }
         transactionsByPaymentHash(paymentHash: $h) { direction settlementAmount status }
       } } }
     }

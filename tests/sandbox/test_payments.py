@@ -13,10 +13,13 @@ async def test_payment_settles_intraledger_with_zero_fee(sandbox: Sandbox) -> No
     before_customer, before_pos = sandbox.balance("customer"), sandbox.balance("blinkpos")
     invoice = await create_invoice(sandbox, 2100, "Table 4")
     payload = await pay_via_api(sandbox, invoice["paymentRequest"], memo="coffee")
-    assert payload["status"] == "SUCCESS" and payload["errors"] == []
+    assert payload["status"] == "SUCCESS"
+    assert payload["errors"] == []
     tx = payload["transaction"]
-    assert tx["direction"] == "SEND" and tx["settlementAmount"] == -2100
-    assert tx["settlementFee"] == 0 and tx["memo"] == "coffee"
+    assert tx["direction"] == "SEND"
+    assert tx["settlementAmount"] == -2100
+    assert tx["settlementFee"] == 0
+    assert tx["memo"] == "coffee"
     assert tx["initiationVia"] == {
         "__typename": "InitiationViaLn",
         "paymentHash": invoice["paymentHash"],
@@ -29,7 +32,8 @@ async def test_payment_settles_intraledger_with_zero_fee(sandbox: Sandbox) -> No
     assert sandbox.balance("customer") == before_customer - 2100
     assert sandbox.balance("blinkpos") == before_pos + 2100
     [payment] = sandbox.ledger.payments_for(invoice["paymentHash"])
-    assert payment.amount == 2100 and payment.payer_wallet_id == sandbox.wallet_id("customer")
+    assert payment.amount == 2100
+    assert payment.payer_wallet_id == sandbox.wallet_id("customer")
 
 
 async def test_same_wallet_retry_soon_is_already_paid(sandbox: Sandbox) -> None:
@@ -37,7 +41,8 @@ async def test_same_wallet_retry_soon_is_already_paid(sandbox: Sandbox) -> None:
     assert (await pay_via_api(sandbox, invoice["paymentRequest"]))["status"] == "SUCCESS"
     balance = sandbox.balance("customer")
     again = await pay_via_api(sandbox, invoice["paymentRequest"])
-    assert again["status"] == "ALREADY_PAID" and again["errors"] == []
+    assert again["status"] == "ALREADY_PAID"
+    assert again["errors"] == []
     assert sandbox.balance("customer") == balance
     assert len(sandbox.ledger.payments_for(invoice["paymentHash"])) == 1
 

@@ -30,9 +30,11 @@ async def test_wrong_subprotocol_is_closed_4406(sandbox: Sandbox) -> None:
 
 
 async def test_no_connection_init_is_closed_4408() -> None:
-    async with Sandbox(init_timeout=scaled(0.3)) as sb:
-        async with websockets.connect(sb.ws_url, subprotocols=[PROTOCOL]) as conn:
-            assert await _close_code(conn) == 4408
+    async with (
+        Sandbox(init_timeout=scaled(0.3)) as sb,
+        websockets.connect(sb.ws_url, subprotocols=[PROTOCOL]) as conn,
+    ):
+        assert await _close_code(conn) == 4408
 
 
 async def test_subscribe_before_ack_is_closed_4401(sandbox: Sandbox) -> None:
@@ -74,7 +76,8 @@ async def test_status_subscription_emits_current_then_paid(sandbox: Sandbox) -> 
     client = await WsClient.open(sandbox)  # public: no key needed
     await client.subscribe("s", STATUS_SUB, {"input": {"paymentHash": invoice["paymentHash"]}})
     first = (await client.next_for("s"))["payload"]["data"]["lnInvoicePaymentStatusByHash"]
-    assert first["status"] == "PENDING" and first["errors"] == []
+    assert first["status"] == "PENDING"
+    assert first["errors"] == []
     assert await sandbox.pay(invoice["paymentRequest"]) == "SUCCESS"
     paid = (await client.next_for("s"))["payload"]["data"]["lnInvoicePaymentStatusByHash"]
     assert paid["status"] == "PAID"
@@ -103,7 +106,8 @@ async def test_status_of_unknown_hash_is_a_payload_error(sandbox: Sandbox) -> No
     client = await WsClient.open(sandbox)
     await client.subscribe("s", STATUS_SUB, {"input": {"paymentHash": "1" * 64}})
     payload = (await client.next_for("s"))["payload"]["data"]["lnInvoicePaymentStatusByHash"]
-    assert payload["errors"] and payload["status"] is None
+    assert payload["errors"]
+    assert payload["status"] is None
     await client.close()
 
 
@@ -111,7 +115,8 @@ async def test_my_updates_starts_with_a_price(sandbox: Sandbox) -> None:
     client = await WsClient.open(sandbox, sandbox.keys["blinkpos"])
     await client.subscribe("u", MY_UPDATES)
     price = await client.next_update("u", "RealtimePrice")
-    assert isinstance(price["timestamp"], int) and price["btcSatPrice"]["base"] > 0
+    assert isinstance(price["timestamp"], int)
+    assert price["btcSatPrice"]["base"] > 0
     await client.close()
 
 
@@ -135,8 +140,10 @@ async def test_ln_update_goes_to_the_receiver_only(sandbox: Sandbox) -> None:
     update = await pos.next_update("u", "LnUpdate")
     assert update["status"] == "PAID"
     tx = update["transaction"]
-    assert tx["direction"] == "RECEIVE" and tx["settlementAmount"] == 2100
-    assert tx["externalId"] == "sale-0042" and tx["memo"] == "Table 4"
+    assert tx["direction"] == "RECEIVE"
+    assert tx["settlementAmount"] == 2100
+    assert tx["externalId"] == "sale-0042"
+    assert tx["memo"] == "Table 4"
     assert tx["initiationVia"] == {
         "__typename": "InitiationViaLn",
         "paymentHash": invoice["paymentHash"],
@@ -176,3 +183,42 @@ async def test_complete_stops_a_subscription(sandbox: Sandbox) -> None:
     message = await client.recv()
     assert message["id"] == "b"
     await client.close()
+
+
+async def test_status_by_payment_request_subscription(sandbox: Sandbox) -> None:
+    invoice = await create_invoice(sandbox, 100)
+    query = """
+    subscription S($input: LnInvoicePaymentStatusByPaymentRequestInput!) {
+      lnInvoicePaymentStatusByPaymentRequest(input: $input) { errors { message } status }
+    }
+    """
+    client = await WsClient.open(sandbox)
+    await client.subscribe("r", query, {"input": {"paymentRequest": invoice["paymentRequest"]}})
+    first = await client.next_for("r")
+    assert first["payload"]["data"]["lnInvoicePaymentStatusByPaymentRequest"]["status"] == "PENDING"
+    await sandbox.pay(invoice["paymentRequest"])
+    paid = await client.next_for("r")
+    assert paid["payload"]["data"]["lnInvoicePaymentStatusByPaymentRequest"]["status"] == "PAID"
+    await client.close()
+
+
+async def test_realtime_price_subscription() -> None:
+    query = """
+    subscription P($input: RealtimePriceInput!) {
+      realtimePrice(input: $input) { errors { message } realtimePrice { denominatorCurrency } }
+    }
+    """
+    async with Sandbox(price_interval=scaled(0.2)) as sb:
+        client = await WsClient.open(sb)
+        await client.subscribe("p", query, {"input": {"currency": "EUR"}})
+        for _ in range(2):
+            message = await client.next_for("p")
+            price = message["payload"]["data"]["realtimePrice"]["realtimePrice"]
+            assert price["denominatorCurrency"] == "EUR"
+        await client.close()
+
+
+def test_keys_never_show_in_a_repr() -> None:
+    sb = Sandbox()
+    for key in sb.ledger.keys.values():
+        assert key.value not in repr(key)

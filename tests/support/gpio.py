@@ -79,8 +79,9 @@ class RowPin(WatchedPin):
 class Matrix:
     """A keypad's wires on mock pins: ``press``/``release`` keys by label, from any thread."""
 
-    def __init__(self, factory: MockFactory, rows: Sequence[int], cols: Sequence[int],
-                 labels: Sequence[str]) -> None:
+    def __init__(
+        self, factory: MockFactory, rows: Sequence[int], cols: Sequence[int], labels: Sequence[str]
+    ) -> None:
         self._lock = threading.RLock()
         self._labels = labels
         self.pressed: set[str] = set()

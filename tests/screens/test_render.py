@@ -1,0 +1,148 @@
+"""Every screen on every panel: golden images, and structural checks that could fail.
+
+Regenerate the goldens after an intended change with ``BLINK_UPDATE_GOLDENS=1 pytest
+tests/screens`` and look at the PNGs before committing them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops
+
+from terminal.links import LinkState
+from terminal.screens.draw import sizes
+from terminal.screens.geometry import ALL_GEOMETRIES, Geometry
+from terminal.screens.model import (
+    AmountEntry,
+    Battery,
+    Closed,
+    Creating,
+    Error,
+    Expired,
+    Idle,
+    NotReady,
+    Paid,
+    Screen,
+    ShowInvoice,
+    Status,
+    Success,
+    View,
+)
+from terminal.screens.render import SUCCESS_FRAMES, render
+from tests.screens.panel import on_panel
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("BLINK_UPDATE_GOLDENS") == "1"
+# A fixed invoice so the goldens are stable (made once with terminal.sandbox.invoices).
+INVOICE = (
+    "lnbc210u1p54twgqpp5y3698cd2qedwdt6s3pet2tvu64lkzlk53u3wlfeyt37knad7qqsqsp5573nkvclqn8y4f5e2s"
+    "gzs3ns6zg8qdfxusd25u4g9pcq2yhxxm3qdqsgdhkven9v5szxdpjxqzuycqzpg9qyysgqattr408m54vxd6chndsfy7"
+    "lv3ld2hzx0x05ug3ymrtj30dfc6u68dz3n4q2jan67tmfepcw5g9v4rucs98j2jk5desht4fzzvpnl9fcpwqv6gd"
+)
+NOW = 1_767_225_600.0
+STATUS = Status(pos=LinkState.UP, merchant=LinkState.DEGRADED, battery=Battery(67, charging=True))
+
+SCREENS: dict[str, Screen] = {
+    "idle": Idle("Corner Café"),
+    "not_ready": NotReady("No connection to Blink", "Check the Wi-Fi"),
+    "amount": AmountEntry("21000"),
+    "amount_empty": AmountEntry(""),
+    "amount_limit": AmountEntry("1000000", message="maximum 1,000,000 sats"),
+    "creating": Creating(21_000),
+    "invoice": ShowInvoice(INVOICE, 21_000, NOW + 754),
+    "invoice_degraded": ShowInvoice(INVOICE, 21_000, NOW + 754, degraded=True),
+    "paid": Paid(21_000),
+    "success": Success(21_000),
+    "expired": Expired(21_000),
+    "error": Error("Payment failed", "Blink refused the BlinkPOS key",
+                   "Replace the key file"),
+    "closed": Closed(),
+}
+
+
+def gid(g: Geometry) -> str:
+    return f"{g.width}x{g.height}{g.mode}"
+
+
+def frame(name: str, geometry: Geometry, **view: object) -> Image.Image:
+    return on_panel(render(View(SCREENS[name], STATUS, now=NOW, **view), geometry), geometry)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=gid)
+@pytest.mark.parametrize("name", SCREENS)
+def test_matches_golden(name: str, geometry: Geometry) -> None:
+    image = frame(name, geometry, frame=SUCCESS_FRAMES - 1).convert("RGB")
+    path = GOLDEN / f"{name}-{gid(geometry)}.png"
+    if UPDATE:
+        GOLDEN.mkdir(exist_ok=True)
+        image.save(path, optimize=True)
+    assert path.exists(), f"no golden {path.name}: run BLINK_UPDATE_GOLDENS=1 pytest tests/screens"
+    golden = Image.open(path).convert("RGB")
+    diff = ImageChops.difference(image, golden).getbbox()
+    assert diff is None, f"{path.name} differs in {diff}; if intended, regenerate the goldens"
+
+
+@pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=gid)
+@pytest.mark.parametrize("name", SCREENS)
+def test_size_mode_and_something_drawn(name: str, geometry: Geometry) -> None:
+    image = render(View(SCREENS[name], STATUS, now=NOW), geometry)
+    assert image.size == (geometry.width, geometry.height)
+    assert image.mode == geometry.mode
+    assert image.convert("L").getextrema()[1] > 0, "a blank screen"
+
+
+def lit_box(image: Image.Image) -> tuple[int, int, int, int] | None:
+    return image.convert("L").point(lambda v: 255 if v > 40 else 0).getbbox()
+
+
+@pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=gid)
+def test_digits_region_shows_what_was_typed(geometry: Geometry) -> None:
+    size = sizes(geometry)
+    digits = (0, size.bar + 2, geometry.width, size.bar + 2 + size.large)
+    one = render(View(AmountEntry("1"), now=NOW), geometry).crop(digits)
+    many = render(View(AmountEntry("888888"), now=NOW), geometry).crop(digits)
+    box_one, box_many = lit_box(one), lit_box(many)
+    assert box_one is not None
+    assert box_many is not None
+    # More digits are wider: the big number is really drawn from ``digits``.
+    assert (box_many[2] - box_many[0]) > (box_one[2] - box_one[0])
+
+
+@pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=gid)
+def test_success_is_animated(geometry: Geometry) -> None:
+    frames = {frame("success", geometry, frame=n).tobytes() for n in range(SUCCESS_FRAMES)}
+    assert len(frames) > 1
+    assert frame("success", geometry, frame=0).tobytes() == frame(
+        "success", geometry, frame=SUCCESS_FRAMES
+    ).tobytes(), "the animation loops"
+
+
+@pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=gid)
+def test_invoice_counts_down(geometry: Geometry) -> None:
+    early = render(View(SCREENS["invoice"], now=NOW), geometry)
+    later = render(View(SCREENS["invoice"], now=NOW + 300), geometry)
+    assert early.tobytes() != later.tobytes()
+
+
+@pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=gid)
+def test_status_bar_reflects_links(geometry: Geometry) -> None:
+    up = render(View(Idle("Shop"), Status(pos=LinkState.UP), now=NOW), geometry)
+    down = render(View(Idle("Shop"), Status(pos=LinkState.DOWN), now=NOW), geometry)
+    bar = (0, 0, geometry.width, 14)
+    assert up.crop(bar).tobytes() != down.crop(bar).tobytes()
+
+
+def test_render_is_pure() -> None:
+    for geometry in ALL_GEOMETRIES:
+        view = View(SCREENS["invoice"], STATUS, now=NOW)
+        assert render(view, geometry).tobytes() == render(view, geometry).tobytes()
+
+
+def test_long_texts_stay_on_screen() -> None:
+    long = Error("A very long title that cannot fit", "word " * 80, "do this " * 40)
+    for geometry in ALL_GEOMETRIES:
+        image = render(View(long, now=NOW), geometry)
+        assert image.size == (geometry.width, geometry.height)
