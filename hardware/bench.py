@@ -13,6 +13,9 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
+
+from PIL import Image
 
 from hardware.config import DisplayConfig
 from hardware.display import geometry_of, open_display
@@ -79,10 +82,13 @@ def render_table() -> list[str]:
     rows = [head, "|---" * (len(ALL_GEOMETRIES) + 1) + "|"]
     for name, screen in SCREENS.items():
         # Render times with the QR encodes cached: the first invoice frame adds the encode.
-        cells = [f"{median_ms(lambda s=screen, g=g: render(View(s), g)):.2f}"
-                 for g in ALL_GEOMETRIES]
+        cells = [f"{median_ms(_render_once(screen, g)):.2f}" for g in ALL_GEOMETRIES]
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return rows
+
+
+def _render_once(screen: Screen, geometry: Geometry) -> Callable[[], object]:
+    return lambda: render(View(screen), geometry)
 
 
 def qr_lines() -> list[str]:
@@ -91,7 +97,11 @@ def qr_lines() -> list[str]:
 
     text = qr.payload(INVOICE)
     encode = median_ms(lambda: segno.make(text, error="m", micro=False, boost_error=False))
-    lay = median_ms(lambda: (qr._encode.cache_clear(), qr.layout(INVOICE, 128, 128)))
+    def uncached() -> qr.QrLayout:
+        qr._encode.cache_clear()
+        return qr.layout(INVOICE, 128, 128)
+
+    lay = median_ms(uncached)
     cached = median_ms(lambda: qr.layout(INVOICE, 128, 128))
     code = qr.layout(INVOICE, 128, 128)
     return [
@@ -124,8 +134,7 @@ def panel_table() -> list[str]:
         serial.reset()
         device.display(fifty)
         small = serial.data_bytes + serial.command_bytes
-        frames = [idle, invoice]
-        cpu = median_ms(lambda d=device, f=frames: [d.display(x) for x in f], runs=10) / 2
+        cpu = median_ms(_show_both(device, idle, invoice), runs=10) / 2
         speed = (f"I2C {cfg.i2c_speed_hz // 1000} kHz" if cfg.interface == "i2c"
                  else f"SPI {cfg.spi_speed_hz // 1_000_000} MHz")
         rows.append(
@@ -133,6 +142,14 @@ def panel_table() -> list[str]:
             f"{bus_ms(cfg, small):.1f} | {cpu:.2f} |"
         )
     return rows
+
+
+def _show_both(device: Any, a: Image.Image, b: Image.Image) -> Callable[[], object]:
+    def both() -> None:
+        device.display(a)
+        device.display(b)
+
+    return both
 
 
 def _gid(g: Geometry) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -167,7 +167,7 @@ class MatrixKeypad:
             row.select()
         return any(col.is_pressed for col in self._cols)
 
-    async def keys(self) -> AsyncIterator[KeyPress]:
+    async def keys(self) -> AsyncGenerator[KeyPress, None]:
         """Key presses, forever. Scanning runs on its own task, whatever the consumer's pace."""
         presses: asyncio.Queue[KeyPress] = asyncio.Queue()
         scanner = asyncio.create_task(self._scan_forever(presses.put_nowait), name="keypad-scan")

@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from terminal import crashpoints
@@ -124,6 +125,9 @@ class Journal:
         self, sale_id: str, pos: InvoiceRef, merchant: InvoiceRef, now: float
     ) -> None:
         """Journal both invoices (``new`` -> ``open``); call before the QR is shown."""
+        # Hashes are compared as lowercase hex everywhere (by_pos_hash, attempts).
+        pos = replace(pos, hash=pos.hash.lower())
+        merchant = replace(merchant, hash=merchant.hash.lower())
         with self._write() as cur:
             sale = self._load(cur, sale_id)
             if sale.state is SaleState.OPEN and sale.pos == pos and sale.merchant == merchant:

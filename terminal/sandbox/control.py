@@ -73,7 +73,7 @@ def add_control_routes(app: web.Application, sandbox: Sandbox) -> None:
         return web.json_response(
             {
                 "payments": [vars(p) for p in book.payments],
-                "payRequests": [vars(r) for r in book.pay_requests],
+                "payRequests": [r._asdict() for r in book.pay_requests],
                 "invoices": [
                     {
                         "paymentHash": inv.payment_hash,

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from terminal.errors import BlinkRejected
 from terminal.sandbox.invoices import decode_invoice, make_invoice
@@ -140,8 +141,7 @@ class Payment:
     at: float
 
 
-@dataclass(frozen=True)
-class PayRequest:
+class PayRequest(NamedTuple):
     """An ``lnInvoicePaymentSend`` the sandbox received, and what it answered."""
 
     at: float  # time.monotonic()

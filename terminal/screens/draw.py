@@ -102,13 +102,14 @@ def wrap(draw: ImageDraw.ImageDraw, text: str, face: Font, width: int) -> list[s
                 continue
             if line:
                 lines.append(line)
-            while text_width(draw, word, face) > width and len(word) > 1:
-                cut = len(word)
-                while cut > 1 and text_width(draw, word[:cut], face) > width:
+            rest = word
+            while text_width(draw, rest, face) > width and len(rest) > 1:
+                cut = len(rest)
+                while cut > 1 and text_width(draw, rest[:cut], face) > width:
                     cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
-            line = word
+                lines.append(rest[:cut])
+                rest = rest[cut:]
+            line = rest
         lines.append(line)
     return lines
 
@@ -175,7 +176,7 @@ def _link_icon(
         draw.ellipse(box, fill=colours.ok, outline=colours.ok)
     elif state in (LinkState.DEGRADED, LinkState.CONNECTING):
         draw.ellipse(box, outline=colours.warn)
-        draw.pieslice(box, 180, 360, fill=colours.warn)
+        draw.pieslice(((x, y), (x + d - 1, y + d - 1)), 180, 360, fill=colours.warn)
     elif state is LinkState.REJECTED:
         draw.line((x, y, x + d - 1, y + d - 1), fill=colours.bad, width=2)
         draw.line((x, y + d - 1, x + d - 1, y), fill=colours.bad, width=2)

@@ -57,6 +57,10 @@ def _encode(text: str, error: str) -> segno.QRCode:
     return segno.make(text, error=error, micro=False, boost_error=False)
 
 
+def _modules(code: segno.QRCode) -> int:
+    return int(code.symbol_size(border=0)[0])
+
+
 def _scale_for(modules: int, side: int) -> int:
     return side // (modules + 2 * MIN_QUIET)
 
@@ -73,7 +77,7 @@ def layout(payment_request: str, width: int, height: int) -> QrLayout:
             raise QrDoesNotFit(
                 "the invoice is too long for any QR code; use a shorter memo"
             ) from exc
-        scale = _scale_for(code.symbol_size(border=0)[0], side)
+        scale = _scale_for(_modules(code), side)
         # M wins ties: more error correction at the same module size is free robustness.
         if best is None or scale > best[0]:
             best = (scale, code)
@@ -83,7 +87,7 @@ def layout(payment_request: str, width: int, height: int) -> QrLayout:
         raise QrDoesNotFit(
             f"the invoice needs a QR larger than {side} px; use a shorter memo or a larger panel"
         )
-    modules = code.symbol_size(border=0)[0]
+    modules = _modules(code)
     quiet = min(MAX_QUIET, (side // scale - modules) // 2)
     return QrLayout(
         image=_draw(code, modules, scale, quiet),

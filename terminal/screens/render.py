@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from terminal.screens import qr
 from terminal.screens.draw import (
-    Palette,
     canvas,
     centred,
     fit,
@@ -201,10 +200,7 @@ def _error(f: _Frame, screen: Error) -> None:
 
 def _closed(f: _Frame, screen: Closed) -> None:
     face = font(f.sizes.medium)
-    lines = paragraph(
-        f.draw, f.height // 3, screen.message, face, f.colours.dim, f.width, bottom=f.height
-    )
-    del lines
+    paragraph(f.draw, f.height // 3, screen.message, face, f.colours.dim, f.width, bottom=f.height)
 
 
 def _in_mode(image: Image.Image, mode: str) -> Image.Image:
@@ -236,10 +232,3 @@ def render(view: View, geometry: Geometry) -> Image.Image:
     drawer(frame, view.screen)
     return frame.image
 
-
-def palette_for(geometry: Geometry) -> Palette:
-    """The palette screens use on ``geometry`` (for tests and previews)."""
-    return canvas(geometry)[2]
-
-
-__all__ = ["SUCCESS_FRAMES", "ImageDraw", "palette_for", "render"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,7 +69,7 @@ def test_capture_dir_is_relative_to_the_config_file() -> None:
         (GpioConfig, {"pin_factory": "wiringpi"}, "gpio.pin_factory"),
     ],
 )
-def test_mistakes_name_the_setting(cls: type, table: dict[str, object], setting: str) -> None:
+def test_mistakes_name_the_setting(cls: Any, table: dict[str, object], setting: str) -> None:
     with pytest.raises(ConfigError) as caught:
         cls.from_table(table, base_dir=BASE)
     assert caught.value.setting == setting

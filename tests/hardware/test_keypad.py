@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import pytest
 from gpiozero.pins.mock import MockFactory
@@ -19,7 +20,7 @@ LABELS = ("123A", "456B", "789C", "*0#D")
 
 
 @pytest.fixture
-def wired(mock_factory: MockFactory) -> tuple[Matrix, MatrixKeypad]:
+def wired(mock_factory: MockFactory) -> Iterator[tuple[Matrix, MatrixKeypad]]:
     matrix = Matrix(mock_factory, ROWS, COLS, LABELS)
     keypad = MatrixKeypad(KeypadConfig(driver="matrix", row_pins=ROWS, col_pins=COLS, scan_ms=5))
     yield matrix, keypad
@@ -168,7 +169,7 @@ def test_a_pin_already_in_use_is_a_hardware_error(mock_factory: MockFactory) -> 
 
     led = LED(COLS[0])
     try:
-        with pytest.raises(HardwareError, match="keypad.col_pins"):
+        with pytest.raises(HardwareError, match=r"keypad\.col_pins"):
             MatrixKeypad(KeypadConfig(driver="matrix", row_pins=ROWS, col_pins=COLS))
     finally:
         led.close()

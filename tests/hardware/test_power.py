@@ -35,7 +35,10 @@ async def pisugar(answer: Answer) -> tuple[asyncio.Server, int]:
 
 @pytest.fixture
 async def healthy() -> AsyncIterator[int]:
-    replies = {"get battery": "battery: 87.6", "get battery_power_plugged": "battery_power_plugged: true"}
+    replies = {
+        "get battery": "battery: 87.6",
+        "get battery_power_plugged": "battery_power_plugged: true",
+    }
     server, port = await pisugar(lambda line: replies.get(line, "invalid request"))
     async with server:
         yield port

@@ -26,7 +26,7 @@ async def test_keys_from_a_pipe_until_it_closes() -> None:
         os.close(write_fd)
 
         async def collect() -> list[KeyPress]:
-            return [k async for k in keypad.keys()]
+            return [k async for k in keypad.keys()]  # noqa: SIM118  # not a dict: async keys
 
         typed = await asyncio.wait_for(collect(), scaled(2))
         keypad.close()

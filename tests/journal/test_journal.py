@@ -248,3 +248,25 @@ def test_a_read_only_journal_is_reported(tmp_path: Path) -> None:
         conn.close()
     error = translate(info.value, tmp_path / JOURNAL_FILE)
     assert "read-only" in str(error)
+
+
+def test_a_full_disk_is_reported_with_what_to_do(tmp_path: Path) -> None:
+    Journal.open(tmp_path).close()
+    conn = sqlite3.connect(tmp_path / JOURNAL_FILE)
+    try:
+        # Capping the file's pages makes SQLite fail exactly as it does on a full disk.
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages}")
+        rows = [(f"k{i}", "x" * 500) for i in range(10_000)]
+        with pytest.raises(sqlite3.OperationalError) as info:
+            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", rows)
+    finally:
+        conn.close()
+    assert "disk is full" in str(translate(info.value, tmp_path / JOURNAL_FILE))
+
+
+def test_hashes_are_matched_in_any_case(journal: Journal) -> None:
+    sale = journal.begin_sale(100, "", NOW)
+    upper = InvoiceRef("lnbcpos", "AB" * 32, NOW + 10)
+    journal.record_invoices(sale.id, upper, ref("c2"), NOW)
+    assert journal.by_pos_hash("ab" * 32) is not None

@@ -33,6 +33,7 @@ async def test_control_pays_the_latest_pos_invoice(sandbox: Sandbox) -> None:
         ledger = (await client.get(f"{sandbox.control_url}/ledger")).json()
     assert [p["payment_hash"] for p in ledger["payments"]] == [newest["paymentHash"]]
     assert ledger["balances"]["blinkpos"] == 250
+    assert [r["outcome"] for r in ledger["payRequests"]] == ["SUCCESS", "FAILURE:CANT_PAY_SELF"]
 
 
 async def test_control_pay_latest_without_invoice_is_404(sandbox: Sandbox) -> None:

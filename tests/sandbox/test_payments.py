@@ -138,6 +138,12 @@ async def test_every_pay_request_is_recorded(sandbox: Sandbox) -> None:
     assert [r.outcome for r in mine] == ["SUCCESS", "ALREADY_PAID"]
     assert mine[0].at <= mine[1].at
     assert {r.wallet_id for r in mine} == {sandbox.wallet_id("customer")}
+    _at, wallet, payment_hash, outcome = mine[0]
+    assert (wallet, payment_hash, outcome) == (
+        sandbox.wallet_id("customer"),
+        invoice["paymentHash"],
+        "SUCCESS",
+    )
 
 
 def test_made_invoices_are_realistic() -> None:

@@ -85,7 +85,7 @@ def test_level_m_unless_l_buys_bigger_modules() -> None:
         for side in (128, 240):
             chosen = qr.layout(request, side, side)
             m = qr._encode(qr.payload(request), "M")
-            m_scale = qr._scale_for(m.symbol_size(border=0)[0], side)
+            m_scale = qr._scale_for(qr._modules(m), side)
             if chosen.error == "L":
                 assert chosen.scale > m_scale
             else:

@@ -2,20 +2,16 @@
 
 ``BLINK_TEST_TIME_SCALE=4`` makes every bound four times longer. Use :func:`scaled` for every
 timeout a test waits on; never assert that something was *fast* (that is what benchmarks are for).
+The definition lives in :mod:`terminal.bench.harness`, shared with the benchmarks.
 """
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-TIME_SCALE = float(os.environ.get("BLINK_TEST_TIME_SCALE", "1"))
+from terminal.bench.harness import TIME_SCALE, scaled
 
-
-def scaled(seconds: float) -> float:
-    """``seconds`` stretched by ``BLINK_TEST_TIME_SCALE``."""
-    return seconds * TIME_SCALE
+__all__ = ["TIME_SCALE", "scaled"]
 
 
 @pytest.fixture
