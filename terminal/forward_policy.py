@@ -38,6 +38,9 @@ class PolicyConfig:
     # Longer than any request can be in flight (Blink's router gives up after 180 s).
     replace_safety: float = 600.0
     expiry_margin: float = EXPIRY_MARGIN_SECONDS
+    # After this many setbacks in a row (and every as many again) the operator is told, even
+    # for faults that are retried at the normal pace (a FAILURE Blink keeps giving, an outage).
+    report_after: int = 8
 
 
 DEFAULT_POLICY = PolicyConfig()
@@ -64,6 +67,7 @@ class PayAnswered:
     """Blink answered the pay request."""
 
     status: PaymentStatus
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,11 @@ def is_setback(observation: Observation) -> bool:
             return True
         case _:
             return False
+
+
+def should_report(failures: int, config: PolicyConfig = DEFAULT_POLICY) -> bool:
+    """True when ``failures`` setbacks in a row are enough to tell the operator (again)."""
+    return failures > 0 and failures % config.report_after == 0
 
 
 def backoff(failures: int, jitter: float, config: PolicyConfig = DEFAULT_POLICY) -> float:

@@ -47,6 +47,7 @@ from terminal.forward_policy import (
     Wait,
     is_setback,
     next_step,
+    should_report,
 )
 from terminal.journal import Journal
 from terminal.journal_rules import AttemptOutcome, InvoiceRef, Sale, SaleState
@@ -138,6 +139,7 @@ class Forwarder:
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}
         self._running: set[str] = set()
+        self._refused: set[str] = set()
 
     async def forward(self, sale_id: str) -> ForwardResult:
         """Forward one paid sale; returns once forwarded, or refused by the payout guard."""
@@ -166,7 +168,8 @@ class Forwarder:
         async with asyncio.TaskGroup() as group:
             while True:
                 for sale in self._journal.unforwarded_paid():
-                    if sale.id not in self._running:
+                    # A refused sale needs a person; retrying it on every wake only adds noise.
+                    if sale.id not in self._running and sale.id not in self._refused:
                         self._running.add(sale.id)
                         group.create_task(self._run_one(sale.id))
                 await wake.wait()
@@ -174,7 +177,9 @@ class Forwarder:
 
     async def _run_one(self, sale_id: str) -> None:
         try:
-            await self.forward(sale_id)
+            result = await self.forward(sale_id)
+            if result.outcome is ForwardOutcome.REFUSED:
+                self._refused.add(sale_id)
         finally:
             self._running.discard(sale_id)
 
@@ -220,6 +225,13 @@ class Forwarder:
                 failures += 1
                 if failures == 1:
                     log.warning("sale %s: forward held up: %s", sale_id, observation)
+                if should_report(failures, self._config):
+                    detail = getattr(observation, "detail", "") or type(observation).__name__
+                    self._report(
+                        sale_id,
+                        ForwardOutcome.FAILING,
+                        f"not forwarded after {failures} tries, still trying: {detail}",
+                    )
 
     def _done(self, sale: Sale) -> ForwardResult:
         self._journal.mark_forwarded(sale.id, self._clock())
@@ -287,7 +299,7 @@ class Forwarder:
             attempt, _ATTEMPT_OUTCOMES[answer.status], self._clock(), detail
         )
         crashpoints.crashpoint(crashpoints.AFTER_PAY_ANSWER)
-        return PayAnswered(answer.status)
+        return PayAnswered(answer.status, redact(detail))
 
     def _finish(
         self, attempt: int, outcome: AttemptOutcome, exc: BaseException, observation: Observation

@@ -38,7 +38,7 @@ class Idle:
 
 @dataclass(frozen=True)
 class NotReady:
-    """No live payment detection: no invoice may be shown. ``reason`` says why, ``action`` what to do."""
+    """No payment detection: no invoice may be shown: ``reason`` why, ``action`` what to do."""
 
     reason: str
     action: str = ""
@@ -62,7 +62,7 @@ class Creating:
 
 @dataclass(frozen=True)
 class ShowInvoice:
-    """The QR code the customer scans. ``expires_at`` is Unix seconds; the view's ``now`` counts down."""
+    """The QR code the customer scans; ``expires_at`` (Unix seconds) less the view's ``now``."""
 
     payment_request: str
     amount_sats: int
@@ -93,7 +93,7 @@ class Expired:
 
 @dataclass(frozen=True)
 class Error:
-    """Something went wrong. ``title`` in a word or two, ``detail`` what happened, ``action`` what to do."""
+    """Something went wrong: ``title`` in brief, ``detail`` what happened, ``action`` what to do."""
 
     title: str
     detail: str = ""
@@ -107,12 +107,23 @@ class Closed:
     message: str = "Terminal closed"
 
 
-Screen = Idle | NotReady | AmountEntry | Creating | ShowInvoice | Paid | Success | Expired | Error | Closed
+Screen = (
+    Idle
+    | NotReady
+    | AmountEntry
+    | Creating
+    | ShowInvoice
+    | Paid
+    | Success
+    | Expired
+    | Error
+    | Closed
+)
 
 
 @dataclass(frozen=True)
 class View:
-    """Everything one frame depends on: the screen, the status bar, the clock and the animation frame."""
+    """Everything one frame depends on: screen, status bar, clock and animation frame."""
 
     screen: Screen
     status: Status = field(default_factory=Status)

@@ -78,7 +78,6 @@ log = logging.getLogger(__name__)
 # systemd gets READY=1 at the latest this long after start, with a STATUS saying why detection
 # is not live: a terminal stuck "activating" would be restarted in a loop, which helps nobody.
 READY_DEADLINE_SECONDS = 60.0
-BATTERY_INTERVAL_SECONDS = 30.0
 
 
 class Terminal:
@@ -350,7 +349,7 @@ class Terminal:
     async def _battery(self) -> None:
         while True:
             self._screen.battery(await self._hw.read_battery())
-            await asyncio.sleep(BATTERY_INTERVAL_SECONDS)
+            await asyncio.sleep(self._config.power.poll_seconds)
 
     async def _keypad(self) -> None:
         async for key in self._hw.keys():

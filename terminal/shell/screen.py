@@ -7,10 +7,10 @@ import math
 from collections.abc import Callable
 
 from terminal.screens.model import Battery, Screen, ShowInvoice, Status, Success, View
+from terminal.screens.render import SUCCESS_FRAMES
 
-# The success animation's pace and length; then the last frame stays until a key.
+# The success animation's pace.
 SUCCESS_FRAME_SECONDS = 0.15
-SUCCESS_FRAMES = 12
 
 
 class ScreenKeeper:
@@ -67,7 +67,8 @@ class ScreenKeeper:
     async def run(self) -> None:
         """Tick the clock and the success animation."""
         while True:
-            if isinstance(self._screen, Success) and self._frame < SUCCESS_FRAMES:
+            # Frames 0..SUCCESS_FRAMES-1 play once; the last one (the tick) then stays.
+            if isinstance(self._screen, Success) and self._frame < SUCCESS_FRAMES - 1:
                 await asyncio.sleep(SUCCESS_FRAME_SECONDS)
                 if isinstance(self._screen, Success):
                     self._frame += 1

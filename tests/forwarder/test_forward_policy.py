@@ -31,6 +31,7 @@ from terminal.forward_policy import (
     backoff,
     is_setback,
     next_step,
+    should_report,
 )
 from terminal.journal_rules import ForwardAttempt, InvoiceRef, Sale, SaleState
 
@@ -281,9 +282,7 @@ def test_setbacks(observation: Observation, setback: bool) -> None:
 
 
 @given(
-    st.sampled_from(
-        [Started(), PayLost(), Replaced(), PayAnswered(PaymentStatus.FAILURE)]
-    ),
+    st.sampled_from([Started(), PayLost(), Replaced(), PayAnswered(PaymentStatus.FAILURE)]),
     st.lists(st.floats(min_value=NOW - 10_000, max_value=NOW), max_size=5),
     st.integers(min_value=0, max_value=50),
 )
@@ -304,3 +303,9 @@ def test_a_replacement_never_follows_a_young_pay_request(
     )
     young = any(NOW - s < CFG.replace_safety for s in starts)
     assert (step == Do(Action.REPLACE)) is not young
+
+
+def test_the_operator_is_told_after_every_run_of_setbacks() -> None:
+    config = PolicyConfig(report_after=3)
+    told = [n for n in range(10) if should_report(n, config)]
+    assert told == [3, 6, 9]

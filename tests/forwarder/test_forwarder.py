@@ -246,3 +246,15 @@ async def test_run_forwards_at_start_and_whenever_woken(rig: Rig) -> None:
             await task
     assert rig.payments_for_sale(first) == 1
     assert rig.payments_for_sale(second) == 1
+
+
+async def test_a_failure_blink_keeps_giving_is_reported_while_retrying(rig: Rig) -> None:
+    sale_id = rig.paid_sale()
+    report_after = PolicyConfig().report_after
+    rig.blink.queue("pay", *["failure"] * report_after)
+    await rig.forwarder().forward(sale_id)
+    outcomes = [r.outcome for r in rig.results]
+    assert outcomes == [ForwardOutcome.FAILING, ForwardOutcome.FORWARDED]
+    assert "Temporary failure" in rig.results[0].detail
+    assert rig.blink.requests["pay"] == report_after + 1
+    assert rig.payments_for_sale(sale_id) == 1

@@ -172,3 +172,25 @@ def test_missing_i2c_bus_says_how_to_enable_it() -> None:
     cfg = DisplayConfig(driver="ssd1306", interface="i2c", i2c_port=29)
     with pytest.raises(HardwareError, match="raspi-config"):
         open_display(cfg)
+
+
+def test_a_qr_drawn_in_half_blocks_still_decodes() -> None:
+    import zxingcpp
+
+    from terminal.screens import qr
+    from terminal.screens.geometry import SSD1351
+    from terminal.screens.model import ShowInvoice, View
+    from terminal.screens.render import render
+    from tests.screens.test_render import INVOICE
+
+    lines = half_blocks(render(View(ShowInvoice(INVOICE, 21_000, 900.0)), SSD1351))
+    # Rebuild the picture the terminal shows: each character is two stacked pixels.
+    tops = {" ": 0, "▄": 0, "▀": 255, "█": 255}
+    bottoms = {" ": 0, "▀": 0, "▄": 255, "█": 255}
+    shown = Image.new("L", (128, 2 * len(lines)))
+    for y, line in enumerate(lines):
+        for x, char in enumerate(line):
+            shown.putpixel((x, 2 * y), tops[char])
+            shown.putpixel((x, 2 * y + 1), bottoms[char])
+    big = shown.resize((512, 4 * shown.height), Image.Resampling.NEAREST)
+    assert [r.text for r in zxingcpp.read_barcodes(big)] == [qr.payload(INVOICE)]
