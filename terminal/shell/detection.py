@@ -22,6 +22,7 @@ from terminal.blink.socket import BlinkSocket, Subscription
 from terminal.blink.updates import LnPaid, UpdateError, parse_invoice_status, parse_my_update
 from terminal.errors import BlinkError, KeyRejected, ScopeDenied
 from terminal.journal import Journal
+from terminal.journal_rules import Sale, SaleState
 from terminal.links import LinkState
 from terminal.shell.poslink import PosLink
 from terminal.shell.settle import Settler
@@ -89,9 +90,18 @@ class Detection:
             sub.close()
             task.cancel()
 
+    def unsettled(self) -> list[Sale]:
+        """Sales whose POS invoice Blink has not yet called PAID or EXPIRED, however old.
+
+        No age limit: a customer may have paid while the terminal was off for days, and a
+        status query is the only way to learn it (Blink does not replay events). Each query
+        settles the sale one way or the other, so this list empties itself.
+        """
+        return [s for s in self._journal.open_sales() if s.state is not SaleState.EXPIRED]
+
     async def reconcile(self) -> None:
-        """Query the status of every open sale; record what is paid or expired."""
-        for sale in self._journal.open_sales(self._clock()):
+        """Query the status of every unsettled sale; record what is paid or expired."""
+        for sale in self.unsettled():
             if sale.pos is not None:
                 await self._query(sale.pos.hash)
 
@@ -141,7 +151,7 @@ class Detection:
             timeout: float | None = None
             if self._link.state is not LinkState.UP:
                 # Degraded: poll the open invoices slowly; with none open, only probe, slower.
-                busy = bool(self._journal.open_sales(self._clock()))
+                busy = bool(self.unsettled())
                 timeout = self._poll_interval if busy else self._probe_interval
             try:
                 async with asyncio.timeout(timeout):
@@ -149,7 +159,7 @@ class Detection:
             except TimeoutError:
                 pass
             self._catch_up.clear()
-            if self._journal.open_sales(self._clock()):
+            if self.unsettled():
                 await self.reconcile()
             elif self._link.state is not LinkState.UP:
                 await self._probe()

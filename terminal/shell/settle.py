@@ -53,8 +53,10 @@ class Settler:
     def expired(self, payment_hash: str) -> None:
         """Note: POS invoice ``payment_hash`` expired unpaid (a late payment still counts)."""
         sale = self._journal.by_pos_hash(payment_hash)
-        if sale is None or sale.state is not SaleState.OPEN:
+        if sale is None or sale.state not in (SaleState.OPEN, SaleState.CANCELLED):
             return
+        # Blink's EXPIRED is final: an expired invoice can never be paid, so the sale is settled
+        # (unpaid) and need not be queried again, cancelled or not.
         if self._journal.mark_expired(sale.id, self._clock()):
             log.info("sale %s expired unpaid", sale.id)
             self._emit(InvoiceExpired(sale.id))
