@@ -64,6 +64,9 @@ _MOVES: frozenset[tuple[SaleState, SaleState]] = frozenset(
         (_S.OPEN, _S.EXPIRED),
         (_S.CANCELLED, _S.PAID),
         (_S.EXPIRED, _S.PAID),
+        # Blink calls an invoice EXPIRED only when it can no longer be paid: a cancelled sale
+        # is then settled (unpaid) and need not be watched any more.
+        (_S.CANCELLED, _S.EXPIRED),
         (_S.PAID, _S.FORWARDED),
     }
 )
@@ -74,7 +77,6 @@ _NO_OPS: frozenset[tuple[SaleState, SaleState]] = frozenset(
     {(state, state) for state in SaleState}
     | {
         (_S.FORWARDED, _S.PAID),
-        (_S.CANCELLED, _S.EXPIRED),
         (_S.EXPIRED, _S.CANCELLED),
         (_S.PAID, _S.CANCELLED),
         (_S.PAID, _S.EXPIRED),

@@ -103,6 +103,9 @@ class Terminal:
             )
         )
         self._journal = Journal.open(config.terminal.state_dir)
+        # A sale still 'new' crashed before its QR was shown: nobody can have paid it.
+        for sale_id in self._journal.fail_unfinished(clock()):
+            log.info("sale %s never reached the screen before a restart; closed", sale_id)
         self._screen = ScreenKeeper(peripherals.show_view, clock)
         self._timers = Timers(self.emit)
         self._wake_forwarder = asyncio.Event()

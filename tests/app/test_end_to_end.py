@@ -10,8 +10,7 @@ import signal
 from pathlib import Path
 
 import pytest
-import zxingcpp
-from PIL import Image, ImageChops, ImageFilter
+from PIL import Image, ImageChops
 
 from terminal.flow.state import not_ready_screen
 from terminal.links import LinkState
@@ -19,17 +18,10 @@ from terminal.sandbox import SandboxThread
 from terminal.screens.geometry import SSD1351
 from terminal.screens.model import Closed, Status, Success, View
 from terminal.screens.render import render
+from tests.support.qr import read_qr
 from tests.support.terminal_process import TerminalProcess, poll_until, write_config
 
 AMOUNT = 2100
-
-
-def decode_qr(image: Image.Image) -> str | None:
-    """What a phone camera would read: the frame scaled up and slightly blurred."""
-    big = image.convert("L").resize((image.width * 4, image.height * 4), Image.Resampling.NEAREST)
-    seen = big.filter(ImageFilter.GaussianBlur(1.2))
-    results = zxingcpp.read_barcodes(seen)
-    return results[0].text if results else None
 
 
 def same_picture(a: Image.Image, b: Image.Image) -> bool:
@@ -51,8 +43,8 @@ def test_a_whole_sale_from_keypad_to_merchant(
     with TerminalProcess(write_config(tmp_path, sb, log_level="debug")) as terminal:
         assert terminal.wait_notice("READY=1")
         terminal.type(f"{AMOUNT}\n")
-        index, frame = terminal.wait_for_frame(lambda image: decode_qr(image) is not None)
-        text = decode_qr(frame)
+        index, frame = terminal.wait_for_frame(lambda image: read_qr(image) is not None)
+        text = read_qr(frame)
         assert text is not None
         assert text.startswith("LIGHTNING:LNBC")
         request = text.removeprefix("LIGHTNING:").lower()

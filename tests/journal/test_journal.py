@@ -97,9 +97,15 @@ def test_mark_paid_is_idempotent(journal: Journal) -> None:
 def test_a_late_payment_still_moves_a_cancelled_sale_to_paid(journal: Journal) -> None:
     sale_id = open_sale(journal)
     assert journal.mark_cancelled(sale_id, NOW + 5)
-    assert journal.mark_expired(sale_id, NOW + 6) is False
     assert journal.mark_paid(sale_id, NOW + 7)
     assert journal.unforwarded_paid()[0].id == sale_id
+
+
+def test_a_cancelled_sale_that_blink_calls_expired_is_settled(journal: Journal) -> None:
+    sale_id = open_sale(journal)
+    assert journal.mark_cancelled(sale_id, NOW + 5)
+    assert journal.mark_expired(sale_id, NOW + 6) is True
+    assert journal.sale(sale_id).state is SaleState.EXPIRED
 
 
 def test_an_illegal_mark_raises_and_leaves_the_sale_alone(journal: Journal) -> None:

@@ -73,6 +73,11 @@ def test_late_payments_move_cancelled_and_expired_sales_to_paid() -> None:
     assert change(S.EXPIRED, S.PAID) is Change.MOVE
 
 
+def test_blink_saying_expired_settles_a_cancelled_sale() -> None:
+    assert change(S.CANCELLED, S.EXPIRED) is Change.MOVE
+    assert change(S.EXPIRED, S.CANCELLED) is Change.NO_OP
+
+
 def test_screen_marks_after_a_payment_change_nothing() -> None:
     for paid_state, screen_mark in itertools.product(
         (S.PAID, S.FORWARDED), (S.CANCELLED, S.EXPIRED)

@@ -6,7 +6,6 @@ import time
 
 import pytest
 import zxingcpp
-from PIL import Image, ImageFilter
 
 from terminal.sandbox.invoices import make_invoice
 from terminal.screens import qr
@@ -14,6 +13,7 @@ from terminal.screens.geometry import ALL_GEOMETRIES, OLED_128X64, Geometry, qr_
 from terminal.screens.model import ShowInvoice, View
 from terminal.screens.render import render
 from tests.screens.panel import on_panel
+from tests.support.qr import as_camera_sees
 
 QR_GEOMETRIES = [g for g in ALL_GEOMETRIES if g.qr_capable]
 MEMOS = ["", "Coffee #42", "Corner Cafe: 2 flat whites and a croissant", "x" * 60]
@@ -30,15 +30,6 @@ def invoices() -> list[str]:
 
 
 INVOICES = invoices()
-
-
-def as_camera_sees(frame: Image.Image) -> Image.Image:
-    """The panel in a dark bezel, 4x magnified, blurred by half a panel pixel."""
-    grey = frame.convert("L")
-    bezel = Image.new("L", (grey.width + 40, grey.height + 40), 0)
-    bezel.paste(grey, (20, 20))
-    big = bezel.resize((bezel.width * 4, bezel.height * 4), Image.Resampling.NEAREST)
-    return big.filter(ImageFilter.GaussianBlur(2))
 
 
 @pytest.mark.parametrize("geometry", QR_GEOMETRIES, ids=lambda g: f"{g.width}x{g.height}{g.mode}")
