@@ -19,6 +19,7 @@ import psutil
 
 from terminal.bench.harness import TerminalProcess, poll_until, write_config
 from terminal.sandbox import SandboxThread
+from terminal.sandbox.ledger import Invoice
 
 FORWARDED = "received and forwarded to the merchant"
 
@@ -54,9 +55,14 @@ def run_sales(sb: SandboxThread, terminal: TerminalProcess, count: int) -> list[
         terminal.type(f"{100 + n % 900}\n")
         invoice = None
 
+        async def newest() -> Invoice | None:
+            assert sb.sandbox is not None
+            return sb.sandbox.ledger.newest_pending("blinkpos")
+
         def pending() -> bool:
             nonlocal invoice
-            invoice = sb.ledger.newest_pending("blinkpos")
+            # The ledger belongs to the sandbox's loop: read it there, not from this thread.
+            invoice = sb.call(newest())
             return invoice is not None
 
         poll_until(pending, 30, f"sale {n}'s invoice")
