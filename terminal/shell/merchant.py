@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from terminal.blink import documents
 from terminal.blink.http import BlinkHttp
@@ -11,7 +10,6 @@ from terminal.blink.socket import BlinkSocket
 from terminal.blink.updates import LnPaid, parse_my_update
 from terminal.errors import BlinkError
 from terminal.journal import Journal
-from terminal.links import LinkState
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +22,12 @@ class MerchantLink:
         journal: Journal,
         http: BlinkHttp,
         socket: BlinkSocket,
-        on_link: Callable[[LinkState, str], None],
     ) -> None:
         self._journal = journal
         self._http = http
         self._socket = socket
-        self._on_link = on_link
         self.balance_sats: int | None = None
         self.arrivals = 0
-
-    def socket_changed(self, state: LinkState, reason: str) -> None:
-        """The merchant socket changed state: tell the flow (LEDs, screen)."""
-        self._on_link(state, reason)
 
     async def run(self) -> None:
         """Refresh the balance, then report each arriving forward, forever."""

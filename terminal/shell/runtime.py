@@ -99,7 +99,9 @@ class Terminal:
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._machine = Machine(
             FlowConfig(
-                merchant_name=config.terminal.name, max_amount_sats=config.terminal.max_amount_sats
+                merchant_name=config.terminal.name,
+                max_amount_sats=config.terminal.max_amount_sats,
+                invoice_expiry_seconds=config.terminal.invoice_expiry_minutes * 60.0,
             )
         )
         self._journal = Journal.open(config.terminal.state_dir)
@@ -146,9 +148,7 @@ class Terminal:
                 liveness_timeout=liveness_timeout,
                 open_timeout=blink.timeout_seconds,
             )
-            self._merchant = MerchantLink(
-                self._journal, self._merchant_http, merchant_socket, self._merchant_changed
-            )
+            self._merchant = MerchantLink(self._journal, self._merchant_http, merchant_socket)
             self._merchant_socket: BlinkSocket | None = merchant_socket
         else:
             self._merchant_socket = None
@@ -359,6 +359,8 @@ class Terminal:
             self.press(key)
 
     def _healthy(self) -> bool:
+        # The ping itself runs on the loop, so it already proves the loop turns; a task that
+        # died has taken the process down before this could lie.
         return True
 
     async def run(self) -> int:

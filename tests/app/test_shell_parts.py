@@ -1,0 +1,106 @@
+"""The shell's small parts: how the BlinkPOS link state is combined, and how payments settle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from terminal.flow.events import Event, InvoiceExpired, PaymentSettled
+from terminal.journal import Journal
+from terminal.journal_rules import InvoiceRef, SaleState
+from terminal.links import LinkState
+from terminal.shell.poslink import PosLink, combine
+from terminal.shell.settle import Settler
+
+NOW = 1_800_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("socket", "http_ok", "rejected", "expected"),
+    [
+        (LinkState.UP, None, False, LinkState.UP),
+        (LinkState.UP, False, False, LinkState.UP),
+        (LinkState.DOWN, True, False, LinkState.DEGRADED),
+        (LinkState.DOWN, False, False, LinkState.DOWN),
+        (LinkState.CONNECTING, None, False, LinkState.CONNECTING),
+        (LinkState.REJECTED, True, False, LinkState.REJECTED),
+        (LinkState.UP, False, True, LinkState.REJECTED),
+    ],
+)
+def test_link_state_combines_socket_and_http(
+    socket: LinkState, http_ok: bool | None, rejected: bool, expected: LinkState
+) -> None:
+    assert combine(socket, http_ok, rejected) is expected
+
+
+def test_the_link_reports_each_change_once() -> None:
+    seen: list[LinkState] = []
+    link = PosLink(lambda state, reason: seen.append(state))
+    link.socket_changed(LinkState.UP, "connected")
+    link.http_answered()  # still UP: no news
+    link.socket_changed(LinkState.DOWN, "dropped")  # HTTP answered earlier: degraded
+    link.http_failed("timeout")
+    link.http_failed("timeout again")  # still DOWN: no news
+    link.socket_changed(LinkState.UP, "back")
+    assert seen == [LinkState.UP, LinkState.DEGRADED, LinkState.DOWN, LinkState.UP]
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    j = Journal.open(tmp_path)
+    yield j
+    j.close()
+
+
+def open_sale(journal: Journal, n: int) -> str:
+    sale = journal.begin_sale(1000, "memo", NOW)
+    journal.record_invoices(
+        sale.id,
+        InvoiceRef(f"lnbcpos{n}", f"{n:064x}", NOW + 900),
+        InvoiceRef(f"lnbcmerchant{n}", f"{n + 100:064x}", NOW + 86400),
+        NOW,
+    )
+    return sale.id
+
+
+def test_a_payment_is_journaled_before_anyone_hears_of_it(journal: Journal) -> None:
+    sale_id = open_sale(journal, 1)
+    events: list[Event] = []
+    woken: list[bool] = []
+
+    def emit(event: Event) -> None:
+        # When the flow hears of the payment, the journal must already say so.
+        assert journal.sale(sale_id).state is SaleState.PAID
+        events.append(event)
+
+    settler = Settler(journal, emit, lambda: woken.append(True), lambda: NOW + 5)
+    assert settler.paid(f"{1:064x}", "test")
+    assert events == [PaymentSettled(sale_id, 1000)]
+    assert woken == [True]
+    # The same payment reported again (duplicates are normal) changes nothing more.
+    assert settler.paid(f"{1:064x}", "test")
+    journal.mark_forwarded(sale_id, NOW + 6)
+    assert settler.paid(f"{1:064x}", "test")
+    assert len(events) == 2  # once when paid, once more while still unforwarded, never after
+
+
+def test_another_terminals_payment_is_not_ours(journal: Journal) -> None:
+    events: list[Event] = []
+    settler = Settler(journal, events.append, lambda: None, lambda: NOW)
+    assert not settler.paid(f"{999:064x}", "myUpdates")
+    assert events == []
+    assert journal.unforwarded_paid() == []
+
+
+def test_blink_saying_expired_settles_open_and_cancelled_sales(journal: Journal) -> None:
+    shown, cancelled = open_sale(journal, 1), open_sale(journal, 2)
+    journal.mark_cancelled(cancelled, NOW + 1)
+    events: list[Event] = []
+    settler = Settler(journal, events.append, lambda: None, lambda: NOW + 1000)
+    settler.expired(f"{1:064x}")
+    settler.expired(f"{2:064x}")
+    assert events == [InvoiceExpired(shown), InvoiceExpired(cancelled)]
+    assert journal.sale(shown).state is SaleState.EXPIRED
+    assert journal.sale(cancelled).state is SaleState.EXPIRED
