@@ -56,9 +56,17 @@ class Journal:
 
     @classmethod
     def open(cls, path: Path | str) -> Journal:
-        """Open (creating if needed) the journal at ``path``: a file, or a state directory."""
+        """Open (creating if needed) the journal at ``path``: a ``.sqlite3`` file, or a state
+        directory (created, owner-only, when missing) that holds ``journal.sqlite3``."""
         target = Path(path)
-        if target.is_dir():
+        if target.suffix != ".sqlite3":
+            try:
+                target.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as exc:
+                raise JournalError(
+                    f"cannot create the state directory {target} ({exc.strerror}): check "
+                    "terminal.state_dir and that the service may write there"
+                ) from exc
             target = target / JOURNAL_FILE
         try:
             # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE) so that every

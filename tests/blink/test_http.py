@@ -132,7 +132,11 @@ async def test_no_key_sends_no_key_header(seen: list[httpx.Request]) -> None:
     assert await http.invoice_status("ab") is InvoiceStatus.PAID
     await http.aclose()
     assert "X-API-KEY" not in seen[0].headers
-    assert json.loads(seen[0].content)["variables"] == {"input": {"paymentHash": "ab"}}
+    body = json.loads(seen[0].content)
+    assert body["variables"] == {"input": {"paymentHash": "ab"}}
+    # The operation is named, so the server (and the sandbox's fault injection) can tell it.
+    assert body["operationName"] == "InvoiceStatusByHash"
+    assert f"query {body['operationName']}" in body["query"]
 
 
 async def test_scopes_and_default_wallet() -> None:

@@ -66,7 +66,7 @@ pin_factory = "mock"
 """
 
 
-class TerminalDied(Exception):  # noqa: N818 - a test signal, not an error of the terminal
+class TerminalDied(Exception):
     """The terminal process exited while the harness waited for something."""
 
 
@@ -121,6 +121,8 @@ class Harness:
     def start(self, crash_at: str | None = None, clock_offset: float = 0.0) -> bool:
         """Start a new life and wait for READY=1; False if it died first (its crash point)."""
         assert not self.alive(), "the previous life is still running"
+        if self.proc is not None:
+            self._reap()  # a life that died unobserved (its last wait was already satisfied)
         self._drain_notify()
         env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
         env["NOTIFY_SOCKET"] = str(self._sock_dir / "n")
@@ -216,7 +218,8 @@ class Harness:
 
     def type(self, keys: str) -> None:
         """Send key presses (digits, newline = OK, ``c`` = cancel) to the terminal's stdin."""
-        assert self.proc is not None and self.proc.stdin is not None
+        assert self.proc is not None
+        assert self.proc.stdin is not None
         try:
             self.proc.stdin.write(keys.encode())
             self.proc.stdin.flush()
@@ -292,9 +295,8 @@ class Harness:
             for p in read_book(self.sb).payments
             if p.receiver_wallet_id == self.sb.wallet_id("blinkpos")
         }
-        return [
-            s.id for s in self.journal().values() if s.pos_hash in paid_in and s.state != "forwarded"
-        ]
+        journal = self.journal().values()
+        return [s.id for s in journal if s.pos_hash in paid_in and s.state != "forwarded"]
 
     def wait_nothing_owed(self, timeout: float = 30.0) -> None:
         """Wait until every sale the customer paid is journaled forwarded (TerminalDied)."""

@@ -114,6 +114,19 @@ def read_journal(path: Path) -> dict[str, JournalSale]:
         conn.close()
 
 
+def read_attempts(path: Path, sale_id: str) -> list[tuple[str, str | None]]:
+    """The sale's forward attempts as (merchant hash, outcome), oldest first (read-only)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+    try:
+        rows = conn.execute(
+            "SELECT merchant_hash, outcome FROM forward_attempts WHERE sale_id = ? ORDER BY id",
+            (sale_id,),
+        ).fetchall()
+        return [(str(r[0]), r[1]) for r in rows]
+    finally:
+        conn.close()
+
+
 @dataclass
 class Verdict:
     """What the ledger says happened to this terminal's sales."""
@@ -157,7 +170,9 @@ def check_exactly_once(
     for sale in journal.values():
         explained.update(sale.merchant_hashes)
         to_merchant = [
-            p for p in out if p.payment_hash in sale.merchant_hashes and p.receiver_wallet_id == merchant
+            p
+            for p in out
+            if p.payment_hash in sale.merchant_hashes and p.receiver_wallet_id == merchant
         ]
         if sale.pos_hash is None or sale.pos_hash not in paid_in:
             if to_merchant:
@@ -174,6 +189,11 @@ def check_exactly_once(
             verdict.forwarded_once += 1
             if sale.state != "forwarded":
                 verdict.problems.append(f"sale {sale.id} reached the merchant but is {sale.state}")
+    for request in book.pay_requests:
+        if request.wallet_id == pos and request.payment_hash not in explained:
+            verdict.problems.append(
+                f"BlinkPOS was asked to pay {request.payment_hash[:12]}, no journaled invoice"
+            )
     for payment in out:
         if payment.payment_hash not in explained:
             verdict.problems.append(

@@ -2,7 +2,8 @@
 
 Each process lifetime is given one ``name:N`` crash point (the Nth pass of that point in that
 life), so kills land at every step of the money path, spread over many sales per life, and the
-run stays quick. A few lives get no crash point and end with a clean SIGTERM instead. ``BLINK_FAULT_SEED`` replays a run; the seed is printed either way.
+run stays quick. A few lives get no crash point and end with a clean SIGTERM instead.
+``BLINK_FAULT_SEED`` replays a run; the seed is printed either way.
 """
 
 from __future__ import annotations

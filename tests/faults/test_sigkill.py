@@ -57,6 +57,9 @@ def test_sigkill_during_a_sale(harness: Harness, point: str) -> None:
         assert harness.pay(first) == "SUCCESS"
         amounts[first.id] = 1234
     _die_and_finish(harness)
+    # A sale that died before its invoices were journaled never showed a QR: failed, not open.
+    unshown = [s.state for s in harness.journal().values() if s.pos_hash is None]
+    assert unshown == (["failed"] if point == cp.AFTER_BEGIN_SALE else [])
     second = harness.open_sale(4321)
     assert harness.pay(second) == "SUCCESS"
     amounts[second.id] = 4321
@@ -86,7 +89,8 @@ def test_sigkill_while_replacing_an_expired_merchant_invoice(
     if harness.start(crash_at=point, clock_offset=DAY_AND_AN_HOUR):
         assert harness.wait_dead() == -signal.SIGKILL
     else:
-        assert harness.proc is not None and harness.proc.returncode == -signal.SIGKILL
+        assert harness.proc is not None
+        assert harness.proc.returncode == -signal.SIGKILL
     assert harness.start(clock_offset=DAY_AND_AN_HOUR)
     harness.wait_forwarded(sale.id)
     assert harness.stop() == 0

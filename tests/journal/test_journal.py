@@ -239,7 +239,21 @@ def test_a_corrupt_file_is_reported_with_what_to_do(tmp_path: Path) -> None:
     assert isinstance(info.value.__cause__, sqlite3.DatabaseError)
 
 
-def test_a_missing_state_directory_is_reported(tmp_path: Path) -> None:
+def test_a_missing_state_directory_is_created_owner_only(tmp_path: Path) -> None:
+    Journal.open(tmp_path / "state" / "nested").close()
+    folder = tmp_path / "state" / "nested"
+    assert folder.is_dir()
+    assert (folder / JOURNAL_FILE).is_file()
+    assert folder.stat().st_mode & 0o077 == 0
+
+
+def test_a_state_directory_that_cannot_be_made_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file where the folder should be")
+    with pytest.raises(JournalError, match="cannot create the state directory"):
+        Journal.open(tmp_path / "blocker" / "state")
+
+
+def test_a_missing_folder_for_a_journal_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match="state directory exists"):
         Journal.open(tmp_path / "missing" / JOURNAL_FILE)
 
