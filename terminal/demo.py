@@ -21,42 +21,9 @@ import httpx
 
 from terminal import logsetup
 from terminal.commands import EXIT_CONFIG, load_or_explain, run_terminal
+from terminal.sandbox.terminal_config import sandbox_terminal_config
 
 log = logging.getLogger(__name__)
-
-DEMO_CONFIG = """\
-# Written by `blink-terminal demo`: a terminal against the local sandbox.
-[terminal]
-name = "Demo Café"
-state_dir = "state"
-invoice_expiry_minutes = 5
-
-[blink]
-api_url = "{http_url}"
-ws_url = "{ws_url}"
-
-[blinkpos]
-key_file = "{keys_dir}/blinkpos.key"
-
-[merchant]
-username = "merchant"
-key_file = "{keys_dir}/merchant.key"
-
-[display]
-driver = "{display}"
-{capture}
-[keypad]
-driver = "stdin"
-
-[indicators]
-driver = "none"
-
-[power]
-driver = "simulated"
-
-[gpio]
-pin_factory = "mock"
-"""
 
 HELP = """\
 Blink terminal demo: a sale against a local Blink sandbox.
@@ -113,12 +80,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         sandbox.write_keys(keys_dir)
         config_path = folder / "terminal.toml"
         config_path.write_text(
-            DEMO_CONFIG.format(
-                http_url=sandbox.http_url,
-                ws_url=sandbox.ws_url,
-                keys_dir=keys_dir,
+            sandbox_terminal_config(
+                sandbox.http_url,
+                sandbox.ws_url,
+                pos_key_file=keys_dir / "blinkpos.key",
+                merchant_key_file=keys_dir / "merchant.key",
                 display=display,
-                capture='capture_dir = "frames"\n' if display == "capture" else "",
+                name="Demo Café",
+                expiry_minutes=5,
+                power="simulated",
             ),
             encoding="utf-8",
         )

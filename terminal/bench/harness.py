@@ -21,6 +21,7 @@ from pathlib import Path
 from PIL import Image
 
 from terminal.sandbox import SandboxThread
+from terminal.sandbox.terminal_config import sandbox_terminal_config
 
 # Waits stretch with the test suite's time scale, so a slow Pi passes the same tests.
 TIME_SCALE = float(os.environ.get("BLINK_TEST_TIME_SCALE", "1"))
@@ -29,41 +30,6 @@ TIME_SCALE = float(os.environ.get("BLINK_TEST_TIME_SCALE", "1"))
 def scaled(seconds: float) -> float:
     """``seconds`` stretched by ``BLINK_TEST_TIME_SCALE``."""
     return seconds * TIME_SCALE
-
-
-CONFIG = """\
-[terminal]
-name = "{name}"
-state_dir = "state"
-log_level = "{log_level}"
-
-[blink]
-api_url = "{http_url}"
-ws_url = "{ws_url}"
-timeout_seconds = 5
-
-[blinkpos]
-key_file = "{pos_key}"
-
-[merchant]
-username = "merchant"
-{merchant_key}
-[display]
-driver = "capture"
-capture_dir = "frames"
-
-[keypad]
-driver = "stdin"
-
-[indicators]
-driver = "none"
-
-[power]
-driver = "none"
-
-[gpio]
-pin_factory = "mock"
-"""
 
 
 def write_config(
@@ -84,13 +50,13 @@ def write_config(
         pos_path.chmod(0o600)
     path = folder / "terminal.toml"
     path.write_text(
-        CONFIG.format(
+        sandbox_terminal_config(
+            sandbox.http_url,
+            sandbox.ws_url,
+            pos_key_file=pos_path,
+            merchant_key_file=keys["merchant"] if merchant_key else None,
             name=name,
             log_level=log_level,
-            http_url=sandbox.http_url,
-            ws_url=sandbox.ws_url,
-            pos_key=pos_path,
-            merchant_key=f'key_file = "{keys["merchant"]}"\n' if merchant_key else "",
         )
     )
     return path

@@ -25,46 +25,12 @@ from typing import IO
 
 from terminal.crashpoints import ENV_VAR
 from terminal.sandbox import SandboxThread
+from terminal.sandbox.terminal_config import sandbox_terminal_config
 from tests.faults.ledger_check import JournalSale, read_book, read_journal
 from tests.support.timing import scaled
 
 REPO = Path(__file__).resolve().parents[2]
 POLL = 0.02  # how long one poll of the journal or the notify socket may block
-
-CONFIG = """\
-[terminal]
-name = "Fault Stall"
-state_dir = "state"
-invoice_expiry_minutes = {expiry}
-log_level = "info"
-
-[blink]
-api_url = "{http_url}"
-ws_url = "{ws_url}"
-timeout_seconds = {timeout}
-
-[blinkpos]
-key_file = "keys/blinkpos.key"
-
-[merchant]
-username = "merchant"
-{merchant_key}
-[display]
-driver = "{display}"
-{capture}
-[keypad]
-driver = "stdin"
-
-[indicators]
-driver = "none"
-
-[power]
-driver = "none"
-
-[gpio]
-pin_factory = "mock"
-"""
-
 
 class TerminalDied(Exception):
     """The terminal process exited while the harness waited for something."""
@@ -86,23 +52,19 @@ class Harness:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         sb.write_keys(folder / "keys")
-        capture = 'capture_dir = "frames"\n' if display == "capture" else ""
         self.config_path = folder / "terminal.toml"
         self.config_path.write_text(
-            CONFIG.format(
-                expiry=15,
-                http_url=sb.http_url,
-                ws_url=sb.ws_url,
-                timeout=timeout_seconds,
-                merchant_key='key_file = "keys/merchant.key"\n' if merchant_key else "",
+            sandbox_terminal_config(
+                sb.http_url,
+                sb.ws_url,
+                pos_key_file="keys/blinkpos.key",
+                merchant_key_file="keys/merchant.key" if merchant_key else None,
                 display=display,
-                capture=capture,
+                name="Fault Stall",
+                timeout_seconds=timeout_seconds,
             ),
             encoding="utf-8",
         )
-        # Journal.open treats a missing state_dir as the journal's file name; systemd's
-        # StateDirectory= always exists, so the harness makes it as systemd would.
-        (folder / "state").mkdir(mode=0o700, exist_ok=True)
         self.journal_path = folder / "state" / "journal.sqlite3"
         self.log_path = folder / "terminal.log"
         self.frames = folder / "frames"
