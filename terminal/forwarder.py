@@ -92,6 +92,7 @@ class ForwardOutcome(enum.Enum):
 
     FORWARDED = "forwarded"  # the merchant has the money
     FAILING = "failing"  # a hard failure the operator must fix; still retrying, slowly
+    DELAYED = "delayed"  # Blink keeps failing for now; retrying with backoff, money is safe
     REFUSED = "refused"  # the payout guard refused; the sale needs checking by hand
     NOT_PAID = "not_paid"  # nothing to forward: the sale is not paid
 
@@ -229,7 +230,7 @@ class Forwarder:
                     detail = getattr(observation, "detail", "") or type(observation).__name__
                     self._report(
                         sale_id,
-                        ForwardOutcome.FAILING,
+                        ForwardOutcome.DELAYED,
                         f"not forwarded after {failures} tries, still trying: {detail}",
                     )
 

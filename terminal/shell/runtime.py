@@ -213,17 +213,22 @@ class Terminal:
                 "sale %s: %d sats received and forwarded to the merchant", sale.id, sale.amount_sats
             )
             self.emit(ForwardSucceeded(result.sale_id))
+        elif result.outcome is ForwardOutcome.DELAYED:
+            self.emit(ForwardDelayed(result.sale_id, result.detail))
         elif result.outcome is ForwardOutcome.FAILING:
+            # The forwarder logged the reason; the merchant needs to know the money is safe.
             self.emit(
                 ForwardFailedHard(
-                    result.sale_id, "Forward failing", result.detail or "Call the operator"
+                    result.sale_id,
+                    "Forward failing",
+                    "Money is safe on BlinkPOS: call the operator",
                 )
             )
         elif result.outcome is ForwardOutcome.REFUSED:
             log.error("sale %s: forward refused by the payout guard: %s", sale.id, result.detail)
             self.emit(ForwardFailedHard(result.sale_id, "Forward refused", "Call the operator"))
-        else:
-            self.emit(ForwardDelayed(result.sale_id, result.detail))
+        else:  # NOT_PAID: nothing was owed, nothing to show
+            log.debug("sale %s: nothing to forward (%s)", sale.id, result.detail)
 
     # --- effects into the world -----------------------------------------------------------
 

@@ -254,7 +254,7 @@ async def test_a_failure_blink_keeps_giving_is_reported_while_retrying(rig: Rig)
     rig.blink.queue("pay", *["failure"] * report_after)
     await rig.forwarder().forward(sale_id)
     outcomes = [r.outcome for r in rig.results]
-    assert outcomes == [ForwardOutcome.FAILING, ForwardOutcome.FORWARDED]
+    assert outcomes == [ForwardOutcome.DELAYED, ForwardOutcome.FORWARDED]
     assert "Temporary failure" in rig.results[0].detail
     assert rig.blink.requests["pay"] == report_after + 1
     assert rig.payments_for_sale(sale_id) == 1
