@@ -63,8 +63,13 @@ def _pick_display(choice: str) -> str:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the sandbox and the terminal together until Ctrl-C."""
-    from terminal.sandbox import SandboxThread
+    from terminal.sandbox import SandboxMissing, SandboxThread, require_server
 
+    try:
+        require_server()
+    except SandboxMissing as exc:
+        print(f"blink-terminal demo: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     folder = args.dir or Path(tempfile.mkdtemp(prefix="blink-terminal-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     display = _pick_display(args.display)

@@ -36,14 +36,14 @@ def add_sandbox_verbs(subparsers: Any) -> None:
 
 def run_sandbox(args: argparse.Namespace) -> int:
     """Run the sandbox until Ctrl-C; print where everything is."""
+    from terminal.sandbox import SandboxMissing, require_server
+
     try:
-        from terminal.sandbox.server import Sandbox, require_loopback
-    except ImportError as exc:
-        print(
-            f"blink-terminal sandbox: {exc.name} is missing; install blink-terminal[sandbox]",
-            file=sys.stderr,
-        )
+        require_server()
+    except SandboxMissing as exc:
+        print(f"blink-terminal sandbox: {exc}", file=sys.stderr)
         return 2
+    from terminal.sandbox.server import Sandbox, require_loopback
 
     try:
         require_loopback(args.host)
