@@ -74,7 +74,7 @@ def open_pin_factory(cfg: GpioConfig) -> Any:
     except ImportError as exc:
         raise HardwareError(
             f"gpio.pin_factory = {cfg.pin_factory!r} is not installed ({exc.name}): on a Pi "
-            "install python3-lgpio (or pip install lgpio); on a desktop use pin_factory = \"mock\""
+            'install python3-lgpio (or pip install lgpio); on a desktop use pin_factory = "mock"'
         ) from exc
     except Exception as exc:  # each pin library raises its own type when there is no GPIO chip
         raise HardwareError(
@@ -95,8 +95,9 @@ class NoKeypad:
         """Nothing to release."""
 
 
-def open_keypad(cfg: KeypadConfig, *, pin_factory: Any = None,
-                stream: TextIO | None = None) -> Keypad:
+def open_keypad(
+    cfg: KeypadConfig, *, pin_factory: Any = None, stream: TextIO | None = None
+) -> Keypad:
     """The keypad ``cfg`` names; ``stream`` replaces stdin for the desktop keypad."""
     if cfg.driver == "matrix":
         return MatrixKeypad(cfg, pin_factory=pin_factory)

@@ -97,6 +97,7 @@ def qr_lines() -> list[str]:
 
     text = qr.payload(INVOICE)
     encode = median_ms(lambda: segno.make(text, error="m", micro=False, boost_error=False))
+
     def uncached() -> qr.QrLayout:
         qr._encode.cache_clear()
         return qr.layout(INVOICE, 128, 128)
@@ -135,8 +136,11 @@ def panel_table() -> list[str]:
         device.display(fifty)
         small = serial.data_bytes + serial.command_bytes
         cpu = median_ms(_show_both(device, idle, invoice), runs=10) / 2
-        speed = (f"I2C {cfg.i2c_speed_hz // 1000} kHz" if cfg.interface == "i2c"
-                 else f"SPI {cfg.spi_speed_hz // 1_000_000} MHz")
+        speed = (
+            f"I2C {cfg.i2c_speed_hz // 1000} kHz"
+            if cfg.interface == "i2c"
+            else f"SPI {cfg.spi_speed_hz // 1_000_000} MHz"
+        )
         rows.append(
             f"| {cfg.driver} | {speed} | {full} | {bus_ms(cfg, full):.1f} | {small} | "
             f"{bus_ms(cfg, small):.1f} | {cpu:.2f} |"

@@ -22,8 +22,9 @@ PANELS_240X240 = ("st7789",)
 PANELS = PANELS_128X128 + PANELS_128X64 + PANELS_240X240
 DESKTOP_DISPLAYS = ("dummy", "capture", "pygame", "terminal")
 # luma's spi() accepts only these clock rates.
-SPI_SPEEDS_HZ = tuple(int(mhz * 1_000_000) for mhz in (0.5, 1, 2, 4, 8, 16, 20, 24, 28, 32,
-                                                        36, 40, 44, 48, 50, 52))
+SPI_SPEEDS_HZ = tuple(
+    int(mhz * 1_000_000) for mhz in (0.5, 1, 2, 4, 8, 16, 20, 24, 28, 32, 36, 40, 44, 48, 50, 52)
+)
 # BCM numbers on the 40-pin header.
 GPIO_RANGE = range(28)
 
@@ -66,8 +67,7 @@ class _Table:
     def number(self, key: str, default: int, low: int, high: int) -> int:
         value = self.get(key, int, default)
         if not low <= value <= high:
-            raise ConfigError(self.setting(key), f"{value} is out of range",
-                              f"use {low}..{high}")
+            raise ConfigError(self.setting(key), f"{value} is out of range", f"use {low}..{high}")
         return value
 
     def pin(self, key: str, default: int | None) -> int | None:
@@ -79,8 +79,11 @@ class _Table:
         if value == -1:
             return None
         if value not in GPIO_RANGE:
-            raise ConfigError(self.setting(key), f"GPIO{value} does not exist",
-                              "use a BCM number 0..27, or -1 for none")
+            raise ConfigError(
+                self.setting(key),
+                f"GPIO{value} does not exist",
+                "use a BCM number 0..27, or -1 for none",
+            )
         return value
 
     def pins(self, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
@@ -101,7 +104,8 @@ class _Table:
         unknown = sorted(set(self.table) - self.read)
         if unknown:
             raise ConfigError(
-                self.setting(unknown[0]), "unknown setting",
+                self.setting(unknown[0]),
+                "unknown setting",
                 "check the spelling against docs/configuration.md",
             )
 
@@ -112,8 +116,11 @@ def _no_duplicates(section: str, named: Mapping[str, int | None]) -> None:
         if pin is None:
             continue
         if pin in seen:
-            raise ConfigError(f"{section}.{key}", f"GPIO{pin} is also {section}.{seen[pin]}",
-                              "give each line its own pin")
+            raise ConfigError(
+                f"{section}.{key}",
+                f"GPIO{pin} is also {section}.{seen[pin]}",
+                "give each line its own pin",
+            )
         seen[pin] = key
 
 
@@ -146,8 +153,11 @@ class DisplayConfig:
         capture = t.get("capture_dir", str, "")
         spi_speed = t.get("spi_speed_hz", int, cls.spi_speed_hz)
         if spi_speed not in SPI_SPEEDS_HZ:
-            raise ConfigError("display.spi_speed_hz", f"{spi_speed} Hz is not a supported rate",
-                              "use 8000000, 16000000, 32000000 or another whole-MHz luma rate")
+            raise ConfigError(
+                "display.spi_speed_hz",
+                f"{spi_speed} Hz is not a supported rate",
+                "use 8000000, 16000000, 32000000 or another whole-MHz luma rate",
+            )
         made = cls(
             driver=driver,
             interface=t.choice("interface", cls.interface, ("spi", "i2c")),
@@ -168,14 +178,21 @@ class DisplayConfig:
         )
         t.done()
         if driver == "capture" and made.capture_dir is None:
-            raise ConfigError("display.capture_dir", "the capture driver needs a folder",
-                              'set capture_dir = "frames"')
+            raise ConfigError(
+                "display.capture_dir",
+                "the capture driver needs a folder",
+                'set capture_dir = "frames"',
+            )
         if driver == "st7789" and made.interface != "spi":
-            raise ConfigError("display.interface", "the st7789 is an SPI panel",
-                              'set interface = "spi"')
+            raise ConfigError(
+                "display.interface", "the st7789 is an SPI panel", 'set interface = "spi"'
+            )
         if made.interface == "spi" and driver in PANELS and made.gpio_dc is None:
-            raise ConfigError("display.gpio_dc", "an SPI panel needs its D/C line",
-                              "set gpio_dc to the BCM pin wired to DC")
+            raise ConfigError(
+                "display.gpio_dc",
+                "an SPI panel needs its D/C line",
+                "set gpio_dc to the BCM pin wired to DC",
+            )
         return made
 
     @property
@@ -222,17 +239,22 @@ class KeypadConfig:
         t.done()
         n_cols = 4 if layout == "4x4" else 3
         if len(made.row_pins) != 4:
-            raise ConfigError("keypad.row_pins", f"a {layout} keypad has 4 rows",
-                              "list 4 BCM pins")
+            raise ConfigError("keypad.row_pins", f"a {layout} keypad has 4 rows", "list 4 BCM pins")
         if len(made.col_pins) != n_cols:
-            raise ConfigError("keypad.col_pins", f"a {layout} keypad has {n_cols} columns",
-                              f"list {n_cols} BCM pins")
+            raise ConfigError(
+                "keypad.col_pins",
+                f"a {layout} keypad has {n_cols} columns",
+                f"list {n_cols} BCM pins",
+            )
         both = {f"row_pins[{i}]": p for i, p in enumerate(made.row_pins)}
         both |= {f"col_pins[{i}]": p for i, p in enumerate(made.col_pins)}
         _no_duplicates("keypad", both)
         if made.labels and (len(made.labels) != 4 or any(len(r) != n_cols for r in made.labels)):
-            raise ConfigError("keypad.labels", f"needs 4 strings of {n_cols} characters",
-                              'e.g. labels = ["123A", "456B", "789C", "*0#D"]')
+            raise ConfigError(
+                "keypad.labels",
+                f"needs 4 strings of {n_cols} characters",
+                'e.g. labels = ["123A", "456B", "789C", "*0#D"]',
+            )
         return made
 
 
@@ -269,8 +291,15 @@ class IndicatorConfig:
             tonal_buzzer=t.get("tonal_buzzer", bool, cls.tonal_buzzer),
         )
         t.done()
-        _no_duplicates("indicators", {"pos_led": made.pos_led, "merchant_led": made.merchant_led,
-                                      "status_led": made.status_led, "buzzer": made.buzzer})
+        _no_duplicates(
+            "indicators",
+            {
+                "pos_led": made.pos_led,
+                "merchant_led": made.merchant_led,
+                "status_led": made.status_led,
+                "buzzer": made.buzzer,
+            },
+        )
         return made
 
 
@@ -312,8 +341,11 @@ class PowerConfig:
             loopback = False
         if not loopback:
             # pisugar-server has no authentication and accepts set_* commands.
-            raise ConfigError("power.pisugar_host", "must be a loopback address",
-                              'use "127.0.0.1" and bind pisugar-server to it')
+            raise ConfigError(
+                "power.pisugar_host",
+                "must be a loopback address",
+                'use "127.0.0.1" and bind pisugar-server to it',
+            )
         if not 0.1 <= made.timeout_seconds <= 30:
             raise ConfigError("power.timeout_seconds", "out of range", "use 0.1..30")
         return made

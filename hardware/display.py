@@ -86,17 +86,25 @@ def _emulator(cfg: DisplayConfig) -> Display:
                 "set display.capture_dir to a folder you can write"
             ) from exc
         return emulator.capture(  # type: ignore[no-any-return]
-            width=width, height=height, rotate=cfg.rotate, mode="RGB",
-            file_template=str(cfg.capture_dir / "frame_{0:06}.png"), transform="none",
+            width=width,
+            height=height,
+            rotate=cfg.rotate,
+            mode="RGB",
+            file_template=str(cfg.capture_dir / "frame_{0:06}.png"),
+            transform="none",
         )
     try:
         return emulator.pygame(  # type: ignore[no-any-return]
-            width=width, height=height, rotate=cfg.rotate, mode="RGB", transform="scale2x",
+            width=width,
+            height=height,
+            rotate=cfg.rotate,
+            mode="RGB",
+            transform="scale2x",
             scale=2,
         )
     except Exception as exc:  # pygame raises its own error type when there is no video device
         raise HardwareError(
-            f"cannot open a pygame window ({exc}); use display.driver = \"terminal\" on a "
+            f'cannot open a pygame window ({exc}); use display.driver = "terminal" on a '
             "headless machine, or set SDL_VIDEODRIVER"
         ) from exc
 
@@ -109,8 +117,11 @@ def _open_bus(cfg: DisplayConfig) -> Any:
         if cfg.interface == "i2c":
             return i2c(port=cfg.i2c_port, address=cfg.i2c_address)
         return spi(
-            port=cfg.spi_port, device=cfg.spi_device, bus_speed_hz=cfg.spi_speed_hz,
-            gpio_DC=cfg.gpio_dc, gpio_RST=cfg.gpio_rst,
+            port=cfg.spi_port,
+            device=cfg.spi_device,
+            bus_speed_hz=cfg.spi_speed_hz,
+            gpio_DC=cfg.gpio_dc,
+            gpio_RST=cfg.gpio_rst,
         )
     except luma_error.DevicePermissionError as exc:
         group = "i2c" if cfg.interface == "i2c" else "spi"
@@ -120,11 +131,15 @@ def _open_bus(cfg: DisplayConfig) -> Any:
         ) from exc
     except luma_error.DeviceNotFoundError as exc:
         if cfg.interface == "i2c":
-            fix = (f"enable I2C with raspi-config (Interface Options > I2C), then check "
-                   f"/dev/i2c-{cfg.i2c_port} exists")
+            fix = (
+                f"enable I2C with raspi-config (Interface Options > I2C), then check "
+                f"/dev/i2c-{cfg.i2c_port} exists"
+            )
         else:
-            fix = (f"enable SPI with raspi-config (Interface Options > SPI), then check "
-                   f"/dev/spidev{cfg.spi_port}.{cfg.spi_device} exists")
+            fix = (
+                f"enable SPI with raspi-config (Interface Options > SPI), then check "
+                f"/dev/spidev{cfg.spi_port}.{cfg.spi_device} exists"
+            )
         raise HardwareError(f"the {cfg.interface.upper()} bus is not there: {fix}") from exc
     except luma_error.DeviceAddressError as exc:
         raise HardwareError(
@@ -164,7 +179,8 @@ def _panel(cfg: DisplayConfig, bus: Any, backlight: Callable[[bool], None] | Non
     if cfg.interface == "i2c" and cfg.i2c_speed_hz < 400_000:
         log.warning(
             "the I2C bus runs at %d Hz: frames will be slow; add "
-            "dtparam=i2c_arm_baudrate=400000 to /boot/firmware/config.txt", cfg.i2c_speed_hz,
+            "dtparam=i2c_arm_baudrate=400000 to /boot/firmware/config.txt",
+            cfg.i2c_speed_hz,
         )
     return device  # type: ignore[no-any-return]
 

@@ -130,8 +130,9 @@ class MatrixKeypad:
                 self._rows.append(_OpenDrainRow(p, pin_factory))
             for p in cfg.col_pins:
                 # No bounce_time: debounce is ours (the scan itself toggles the columns).
-                self._cols.append(Button(p, pull_up=True, bounce_time=None,
-                                         pin_factory=pin_factory))
+                self._cols.append(
+                    Button(p, pull_up=True, bounce_time=None, pin_factory=pin_factory)
+                )
         except GPIOZeroError as exc:
             self.close()
             raise HardwareError(

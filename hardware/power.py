@@ -38,8 +38,13 @@ class NoBattery:
 class SimulatedBattery:
     """A desktop battery that drains one percent every ``seconds_per_percent``, then recharges."""
 
-    def __init__(self, *, start: int = 80, seconds_per_percent: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        start: int = 80,
+        seconds_per_percent: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._start = start
         self._rate = seconds_per_percent
         self._clock = clock
@@ -96,8 +101,9 @@ class PiSugarBattery:
         self._log.ok()
         return Battery(round(max(0.0, min(100.0, percent))), charging=plugged == "true")
 
-    async def _ask(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                   name: str) -> str:
+    async def _ask(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, name: str
+    ) -> str:
         writer.write(f"get {name}\n".encode())
         await writer.drain()
         line = (await reader.readline()).decode("ascii", "replace").strip()
@@ -126,8 +132,14 @@ class INA219Battery:
     bus with an I2C display on the same wires.
     """
 
-    def __init__(self, bus: Any, address: int = 0x42, *, profile: str = "ups-hat",
-                 lock: threading.Lock | None = None) -> None:
+    def __init__(
+        self,
+        bus: Any,
+        address: int = 0x42,
+        *,
+        profile: str = "ups-hat",
+        lock: threading.Lock | None = None,
+    ) -> None:
         self._bus, self._address = bus, address
         self._empty, self._full = INA219_CURVES[profile]
         self._lock = lock or threading.Lock()
@@ -160,8 +172,9 @@ class INA219Battery:
         return Battery(int(round(self._smoothed / 5) * 5), charging=charging)
 
 
-def open_battery(cfg: PowerConfig, *, bus: Any = None,
-                 lock: threading.Lock | None = None) -> BatterySource:
+def open_battery(
+    cfg: PowerConfig, *, bus: Any = None, lock: threading.Lock | None = None
+) -> BatterySource:
     """The battery source ``cfg`` names; ``bus`` replaces the INA219's SMBus (tests)."""
     if cfg.driver == "none":
         return NoBattery()

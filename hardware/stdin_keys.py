@@ -61,8 +61,9 @@ class StdinKeypad:
             self._saved_tty = termios.tcgetattr(fd)
             tty.setcbreak(fd)
         except (OSError, ValueError) as exc:
-            log.warning("cannot switch the terminal to single-key input (%s); end keys with Enter",
-                        exc)
+            log.warning(
+                "cannot switch the terminal to single-key input (%s); end keys with Enter", exc
+            )
 
     async def keys(self) -> AsyncIterator[KeyPress]:
         """Key presses until the input ends."""

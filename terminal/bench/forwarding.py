@@ -81,9 +81,7 @@ async def _next(screens: asyncio.Queue[tuple[float, Any]], kind: type) -> tuple[
 
 
 async def _sales(sb: Any, folder: Path, count: int) -> list[SaleTiming]:
-    config = parse_config(
-        _config(folder, sb.http_url, sb.ws_url), path=folder / "terminal.toml"
-    )
+    config = parse_config(_config(folder, sb.http_url, sb.ws_url), path=folder / "terminal.toml")
     peripherals = _Watched.from_config(config)
     assert isinstance(peripherals, _Watched)  # from_config builds the class it is called on
     screens: asyncio.Queue[tuple[float, Any]] = asyncio.Queue()

@@ -363,4 +363,3 @@ def _invoice_input(
     if expires_in_minutes is not None:
         payload["expiresIn"] = expires_in_minutes
     return payload
-

@@ -299,8 +299,10 @@ class BlinkSocket:
             if isinstance(event, protocol.Pinged):
                 await ws.send(protocol.pong())
             elif isinstance(event, protocol.Next | protocol.Errored):
-                errors = event.payload.get("errors") if isinstance(event, protocol.Next) else (
-                    list(event.errors)
+                errors = (
+                    event.payload.get("errors")
+                    if isinstance(event, protocol.Next)
+                    else (list(event.errors))
                 )
                 if event.id in self._subs and protocol.is_auth_failure(errors):
                     self._route(event)

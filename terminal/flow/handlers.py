@@ -222,7 +222,10 @@ def invoices_created(ctx: Context, event: InvoicesCreated) -> list[Effect]:
         screen = Error("Wrong invoice", wrong, "Press a key and type the amount again")
         return [CancelSale(event.sale_id), show(ctx, screen), SignalError()]
     sale = ShownSale(
-        event.sale_id, event.amount_sats, event.payment_request, event.payment_hash,
+        event.sale_id,
+        event.amount_sats,
+        event.payment_request,
+        event.payment_hash,
         event.expires_at,
     )
     ctx.sale = sale

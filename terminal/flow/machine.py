@@ -71,6 +71,8 @@ class Machine:
         if self._ctx.state is not snapshot.state:
             log.debug(
                 "flow %s -> %s on %s",
-                snapshot.state.name, self._ctx.state.name, type(event).__name__,
+                snapshot.state.name,
+                self._ctx.state.name,
+                type(event).__name__,
             )
         return effects

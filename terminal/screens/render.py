@@ -231,4 +231,3 @@ def render(view: View, geometry: Geometry) -> Image.Image:
     frame = _Frame(view, geometry, bar=bar)
     drawer(frame, view.screen)
     return frame.image
-

@@ -19,10 +19,19 @@ from websockets.typing import Subprotocol
 from tests.support.timing import scaled
 
 GOOD_KEY = "blink_GOODkey0123456789abcdefABC"
-PRICE = {"data": {"myUpdates": {"errors": [], "update": {"__typename": "RealtimePrice",
-                                                         "timestamp": 1_700_000_000}}}}
-NOT_AUTHENTICATED = {"errors": [{"message": "Not Authenticated for subscription",
-                                 "extensions": {"code": "UNAUTHENTICATED"}}]}
+PRICE = {
+    "data": {
+        "myUpdates": {
+            "errors": [],
+            "update": {"__typename": "RealtimePrice", "timestamp": 1_700_000_000},
+        }
+    }
+}
+NOT_AUTHENTICATED = {
+    "errors": [
+        {"message": "Not Authenticated for subscription", "extensions": {"code": "UNAUTHENTICATED"}}
+    ]
+}
 
 
 class FakeBlinkWs:
@@ -95,8 +104,19 @@ class FakeBlinkWs:
             return
         for frame in self.garbage:
             await ws.send(frame)
-        payload = PRICE if "myUpdates" in query else {"data": {"lnInvoicePaymentStatusByHash": {
-            "errors": [], "status": "PENDING", "paymentHash": "ab" * 32}}}
+        payload = (
+            PRICE
+            if "myUpdates" in query
+            else {
+                "data": {
+                    "lnInvoicePaymentStatusByHash": {
+                        "errors": [],
+                        "status": "PENDING",
+                        "paymentHash": "ab" * 32,
+                    }
+                }
+            }
+        )
         await ws.send(json.dumps({"id": sub_id, "type": "next", "payload": payload}))
 
 

@@ -40,8 +40,12 @@ def key(sandbox: Sandbox, name: str) -> Secret:
 @asynccontextmanager
 async def http_for(sandbox: Sandbox, name: str | None) -> AsyncIterator[BlinkHttp]:
     """A BlinkHttp with one of the sandbox's keys (or none), closed afterwards."""
-    http = BlinkHttp(sandbox.http_url, key(sandbox, name) if name else None,
-                     key_name=name or "none", timeout=scaled(5))
+    http = BlinkHttp(
+        sandbox.http_url,
+        key(sandbox, name) if name else None,
+        key_name=name or "none",
+        timeout=scaled(5),
+    )
     try:
         yield http
     finally:
@@ -54,11 +58,19 @@ def no_wait() -> Iterator[float]:
 
 
 @asynccontextmanager
-async def socket_for(sandbox: Sandbox, secret: Secret | None, links: Links
-                     ) -> AsyncIterator[BlinkSocket]:
+async def socket_for(
+    sandbox: Sandbox, secret: Secret | None, links: Links
+) -> AsyncIterator[BlinkSocket]:
     """A running BlinkSocket on the sandbox; closed (and run() checked) afterwards."""
-    socket = BlinkSocket(sandbox.ws_url, secret, name="BlinkPOS", on_link=links,
-                         backoff=no_wait, open_timeout=scaled(5), rejected_retry=3600.0)
+    socket = BlinkSocket(
+        sandbox.ws_url,
+        secret,
+        name="BlinkPOS",
+        on_link=links,
+        backoff=no_wait,
+        open_timeout=scaled(5),
+        rejected_retry=3600.0,
+    )
     task = asyncio.create_task(socket.run())
     try:
         yield socket
@@ -68,8 +80,9 @@ async def socket_for(sandbox: Sandbox, secret: Secret | None, links: Links
             await task
 
 
-async def first_matching(sub: Subscription, parse: object, kind: type, where: object = None
-                         ) -> object:
+async def first_matching(
+    sub: Subscription, parse: object, kind: type, where: object = None
+) -> object:
     """The first payload of ``sub`` that parses to ``kind`` (and satisfies ``where``)."""
     assert callable(parse)
     async with asyncio.timeout(scaled(5)):
@@ -116,10 +129,16 @@ async def test_every_operation_through_a_whole_sale(sandbox: Sandbox) -> None:
         price = await public.realtime_price("USD")
         assert price.sat_price > 0
 
-        sale = await pos.create_invoice(sandbox.wallet_id("blinkpos"), 2100, memo="Table 4",
-                                        expires_in_minutes=15, external_id="sale-0001")
-        payout = await public.create_invoice_on_behalf(merchant.id, 2100, memo="Table 4",
-                                                       expires_in_minutes=24 * 60)
+        sale = await pos.create_invoice(
+            sandbox.wallet_id("blinkpos"),
+            2100,
+            memo="Table 4",
+            expires_in_minutes=15,
+            external_id="sale-0001",
+        )
+        payout = await public.create_invoice_on_behalf(
+            merchant.id, 2100, memo="Table 4", expires_in_minutes=24 * 60
+        )
         assert sale.external_id == "sale-0001"
         assert (sale.satoshis, payout.satoshis) == (2100, 2100)
         assert await public.invoice_status(sale.payment_hash) is InvoiceStatus.PENDING
@@ -151,8 +170,10 @@ async def test_socket_sees_prices_and_the_payment(sandbox: Sandbox) -> None:
         sale = await pos.create_invoice(sandbox.wallet_id("blinkpos"), 777, external_id="s-2")
         async with socket_for(sandbox, key(sandbox, "blinkpos"), links) as socket:
             updates = socket.subscribe(documents.MY_UPDATES)
-            status = socket.subscribe(documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION,
-                                      {"input": {"paymentHash": sale.payment_hash}})
+            status = socket.subscribe(
+                documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION,
+                {"input": {"paymentHash": sale.payment_hash}},
+            )
             await first_matching(updates, parse_my_update, PriceTick)
             pending = await first_matching(status, parse_invoice_status, InvoiceStatusUpdate)
             assert isinstance(pending, InvoiceStatusUpdate)
@@ -162,8 +183,12 @@ async def test_socket_sees_prices_and_the_payment(sandbox: Sandbox) -> None:
             assert isinstance(paid, LnPaid)
             assert (paid.payment_hash, paid.amount_sats) == (sale.payment_hash, 777)
             assert paid.external_id == "s-2"
-            done = await first_matching(status, parse_invoice_status, InvoiceStatusUpdate,
-                                        lambda u: u.status is InvoiceStatus.PAID)
+            done = await first_matching(
+                status,
+                parse_invoice_status,
+                InvoiceStatusUpdate,
+                lambda u: u.status is InvoiceStatus.PAID,
+            )
             assert isinstance(done, InvoiceStatusUpdate)
             assert links.count(LinkState.UP) == 1
 
@@ -181,14 +206,20 @@ async def test_reconnect_after_dropped_sockets_resubscribes(sandbox: Sandbox) ->
     async with http_for(sandbox, "blinkpos") as pos:
         sale = await pos.create_invoice(sandbox.wallet_id("blinkpos"), 1500)
         async with socket_for(sandbox, key(sandbox, "blinkpos"), links) as socket:
-            status = socket.subscribe(documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION,
-                                      {"input": {"paymentHash": sale.payment_hash}})
+            status = socket.subscribe(
+                documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION,
+                {"input": {"paymentHash": sale.payment_hash}},
+            )
             await first_matching(status, parse_invoice_status, InvoiceStatusUpdate)
             assert sandbox.faults.drop_sockets() >= 1
             # Paid while the link may be down: no replay, so only re-subscribing recovers it.
             await sandbox.pay(sale.payment_request)
             await links.wait_for(lambda: links.count(LinkState.UP) >= 2)
-            paid = await first_matching(status, parse_invoice_status, InvoiceStatusUpdate,
-                                        lambda u: u.status is InvoiceStatus.PAID)
+            paid = await first_matching(
+                status,
+                parse_invoice_status,
+                InvoiceStatusUpdate,
+                lambda u: u.status is InvoiceStatus.PAID,
+            )
             assert isinstance(paid, InvoiceStatusUpdate)
             assert paid.payment_hash == sale.payment_hash

@@ -93,10 +93,18 @@ async def test_me_parses_wallets_and_sends_the_key_only_in_its_header(
                             "displayCurrency": "USD",
                             "defaultWallet": {"id": "w-btc", "currency": "BTC"},
                             "wallets": [
-                                {"id": "w-btc", "walletCurrency": "BTC", "balance": 1234,
-                                 "pendingIncomingBalance": 0},
-                                {"id": "w-usd", "walletCurrency": "USD", "balance": 99,
-                                 "pendingIncomingBalance": 0},
+                                {
+                                    "id": "w-btc",
+                                    "walletCurrency": "BTC",
+                                    "balance": 1234,
+                                    "pendingIncomingBalance": 0,
+                                },
+                                {
+                                    "id": "w-usd",
+                                    "walletCurrency": "USD",
+                                    "balance": 99,
+                                    "pendingIncomingBalance": 0,
+                                },
                             ],
                         },
                     }
@@ -156,9 +164,15 @@ async def test_create_invoice_sends_inputs_and_reads_expiry_from_the_bolt11(
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        invoice = {"paymentRequest": request_text, "paymentHash": payment_hash,
-                   "paymentSecret": "00", "satoshis": 2100, "paymentStatus": "PENDING",
-                   "externalId": "sale-7", "createdAt": 1_700_000_000}
+        invoice = {
+            "paymentRequest": request_text,
+            "paymentHash": payment_hash,
+            "paymentSecret": "00",
+            "satoshis": 2100,
+            "paymentStatus": "PENDING",
+            "externalId": "sale-7",
+            "createdAt": 1_700_000_000,
+        }
         return httpx.Response(200, json={"data": {field: {"invoice": invoice, "errors": []}}})
 
     http = client(handler)
@@ -170,8 +184,13 @@ async def test_create_invoice_sends_inputs_and_reads_expiry_from_the_bolt11(
     assert invoice.external_id == "sale-7"
     sent = json.loads(seen[0].content)["variables"]["input"]
     wallet_field = "recipientWalletId" if on_behalf else "walletId"
-    assert sent == {wallet_field: "w1", "amount": 2100, "memo": "Table 4", "expiresIn": 15,
-                    "externalId": "sale-7"}
+    assert sent == {
+        wallet_field: "w1",
+        "amount": 2100,
+        "memo": "Table 4",
+        "expiresIn": 15,
+        "externalId": "sale-7",
+    }
 
 
 async def test_an_invoice_whose_hash_disagrees_with_its_bolt11_is_refused() -> None:
@@ -183,10 +202,13 @@ async def test_an_invoice_whose_hash_disagrees_with_its_bolt11_is_refused() -> N
 
 
 async def test_realtime_price() -> None:
-    price = {"id": "p", "timestamp": 1_700_000_000,
-             "denominatorCurrencyDetails": {"id": "EUR", "symbol": "€", "fractionDigits": 2},
-             "btcSatPrice": {"base": 6_500_000_000, "offset": 12},
-             "usdCentPrice": {"base": 100_000_000_000, "offset": 12}}
+    price = {
+        "id": "p",
+        "timestamp": 1_700_000_000,
+        "denominatorCurrencyDetails": {"id": "EUR", "symbol": "€", "fractionDigits": 2},
+        "btcSatPrice": {"base": 6_500_000_000, "offset": 12},
+        "usdCentPrice": {"base": 100_000_000_000, "offset": 12},
+    }
     http = client(answering({"data": {"realtimePrice": price}}))
     result = await http.realtime_price("EUR")
     assert result.currency == "EUR"
@@ -209,8 +231,9 @@ async def test_payment_statuses_are_values(status: str, settled: bool) -> None:
 
 
 async def test_a_late_repeat_payment_is_a_failure_value_not_an_error() -> None:
-    body = payload_error("lnInvoicePaymentSend", "Invoice is already paid",
-                         "LIGHTNING_PAYMENT_ERROR", nested=True)
+    body = payload_error(
+        "lnInvoicePaymentSend", "Invoice is already paid", "LIGHTNING_PAYMENT_ERROR", nested=True
+    )
     outcome = await client(answering(body)).pay_invoice("w1", "lnbc1...")
     assert outcome.status is PaymentStatus.FAILURE
     assert not outcome.settled
@@ -276,8 +299,12 @@ async def test_in_payload_scope_denial_on_payment_raises() -> None:
 @pytest.mark.parametrize(
     ("message", "code", "nested", "kind"),
     [
-        ("External id for invoice or transaction already exists", "INVALID_INPUT", False,
-         BlinkRejected),
+        (
+            "External id for invoice or transaction already exists",
+            "INVALID_INPUT",
+            False,
+            BlinkRejected,
+        ),
         ("This account can no longer receive payments", "RECEIVE_DISABLED", True, BlinkRejected),
         ("Invoice already expired", "LIGHTNING_PAYMENT_ERROR", True, InvoiceExpired),
     ],
@@ -293,8 +320,11 @@ async def test_business_errors_on_invoice_creation(
 
 
 async def test_too_many_requests_in_payload_is_rate_limited() -> None:
-    body = payload_error("lnInvoiceCreateOnBehalfOfRecipient",
-                         "Too many invoices creation, please wait", "TOO_MANY_REQUEST")
+    body = payload_error(
+        "lnInvoiceCreateOnBehalfOfRecipient",
+        "Too many invoices creation, please wait",
+        "TOO_MANY_REQUEST",
+    )
     with pytest.raises(RateLimited) as caught:
         await client(answering(body)).create_invoice_on_behalf("w1", 10)
     assert caught.value.retry_after == DEFAULT_RETRY_AFTER
@@ -326,8 +356,8 @@ async def test_server_errors_are_unreachable(status: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "failure", [httpx.ReadTimeout("slow"), httpx.ConnectError("refused"),
-                httpx.RemoteProtocolError("reset")]
+    "failure",
+    [httpx.ReadTimeout("slow"), httpx.ConnectError("refused"), httpx.RemoteProtocolError("reset")],
 )
 async def test_transport_failures_are_unreachable(failure: httpx.HTTPError) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
@@ -339,8 +369,14 @@ async def test_transport_failures_are_unreachable(failure: httpx.HTTPError) -> N
 
 
 @pytest.mark.parametrize(
-    "content", [b"<html>bad gateway</html>", b"[1, 2]", b"\xff\xfe", b'{"data": null}',
-                b'{"data": {"me": {"id": "u"}}}']
+    "content",
+    [
+        b"<html>bad gateway</html>",
+        b"[1, 2]",
+        b"\xff\xfe",
+        b'{"data": null}',
+        b'{"data": {"me": {"id": "u"}}}',
+    ],
 )
 async def test_garbage_answers_are_malformed(content: bytes) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
@@ -360,8 +396,7 @@ async def test_a_real_silent_server_times_out() -> None:
 
     server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    http = BlinkHttp(f"http://127.0.0.1:{port}/graphql", Secret("BlinkPOS", KEY_VALUE),
-                     timeout=0.2)
+    http = BlinkHttp(f"http://127.0.0.1:{port}/graphql", Secret("BlinkPOS", KEY_VALUE), timeout=0.2)
     try:
         with pytest.raises(BlinkUnreachable, match="did not answer"):
             async with asyncio.timeout(scaled(5)):
@@ -377,11 +412,15 @@ async def test_no_error_text_ever_holds_the_key() -> None:
     """Every failure path, with a peer that echoes the key back in its messages."""
     echo = f"bad key {KEY_VALUE}"
     bodies: list[tuple[Any, int]] = [
-        ({}, 401), ({}, 429), ({}, 500), (b"not json " + KEY_VALUE.encode(), 200),
+        ({}, 401),
+        ({}, 429),
+        ({}, 500),
+        (b"not json " + KEY_VALUE.encode(), 200),
         ({"data": {"me": None}, "errors": [{"message": echo}]}, 200),
         (payload_error("lnInvoiceCreate", echo, "INVALID_INPUT"), 200),
     ]
     for body, status in bodies:
+
         def handler(
             request: httpx.Request, body: Any = body, status: int = status
         ) -> httpx.Response:

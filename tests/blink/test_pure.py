@@ -92,9 +92,15 @@ def test_budget_rejects_nonsense() -> None:
 
 @pytest.mark.parametrize(
     ("code", "disposition"),
-    [(4406, Disposition.FATAL), (4403, Disposition.FATAL), (1006, Disposition.RETRY),
-     (None, Disposition.RETRY), (4408, Disposition.RETRY), (1000, Disposition.RETRY),
-     (1011, Disposition.RETRY)],
+    [
+        (4406, Disposition.FATAL),
+        (4403, Disposition.FATAL),
+        (1006, Disposition.RETRY),
+        (None, Disposition.RETRY),
+        (4408, Disposition.RETRY),
+        (1000, Disposition.RETRY),
+        (1011, Disposition.RETRY),
+    ],
 )
 def test_close_codes(code: int | None, disposition: Disposition) -> None:
     result, reason = classify_close(code)
@@ -147,11 +153,18 @@ def my_update(update: dict[str, Any] | None, errors: list[Any] | None = None) ->
 
 
 def test_ln_update_paid() -> None:
-    update = {"__typename": "LnUpdate", "status": "PAID", "walletId": "w1",
-              "transaction": {"direction": "RECEIVE", "settlementAmount": 2100,
-                              "settlementCurrency": "BTC", "externalId": "sale-1",
-                              "initiationVia": {"__typename": "InitiationViaLn",
-                                                "paymentHash": "AB" * 32}}}
+    update = {
+        "__typename": "LnUpdate",
+        "status": "PAID",
+        "walletId": "w1",
+        "transaction": {
+            "direction": "RECEIVE",
+            "settlementAmount": 2100,
+            "settlementCurrency": "BTC",
+            "externalId": "sale-1",
+            "initiationVia": {"__typename": "InitiationViaLn", "paymentHash": "AB" * 32},
+        },
+    }
     assert parse_my_update(my_update(update)) == LnPaid("ab" * 32, 2100, "sale-1", "w1")
 
 
@@ -187,11 +200,28 @@ def test_invoice_status_updates() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["data", "errors", "myUpdates", "update", "__typename",
-                                       "status", "paymentHash", "transaction", "message",
-                                       "lnInvoicePaymentStatusByHash", "initiationVia"]),
-                      children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "data",
+                    "errors",
+                    "myUpdates",
+                    "update",
+                    "__typename",
+                    "status",
+                    "paymentHash",
+                    "transaction",
+                    "message",
+                    "lnInvoicePaymentStatusByHash",
+                    "initiationVia",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=10,
 )
 

@@ -74,8 +74,9 @@ async def next_payload(sub: Subscription) -> dict[str, Any]:
 def make_socket(server: FakeBlinkWs, key: str, links: Links, **kwargs: Any) -> BlinkSocket:
     """A BlinkSocket on the fake server with test-friendly timings."""
     options: dict[str, Any] = {"backoff": no_wait, "open_timeout": scaled(5)} | kwargs
-    return BlinkSocket(server.url, Secret("BlinkPOS", key), name="BlinkPOS", on_link=links,
-                       **options)
+    return BlinkSocket(
+        server.url, Secret("BlinkPOS", key), name="BlinkPOS", on_link=links, **options
+    )
 
 
 async def test_subscribes_after_ack_and_resubscribes_after_a_drop() -> None:
@@ -86,8 +87,9 @@ async def test_subscribes_after_ack_and_resubscribes_after_a_drop() -> None:
         async with running_socket(socket):
             first = await next_payload(updates)
             assert first["data"]["myUpdates"]["update"]["__typename"] == "RealtimePrice"
-            status = socket.subscribe(documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION,
-                                      {"input": {"paymentHash": "ab" * 32}})
+            status = socket.subscribe(
+                documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION, {"input": {"paymentHash": "ab" * 32}}
+            )
             assert "PENDING" in json.dumps(await next_payload(status))
 
             await server.drop_all()
@@ -108,8 +110,9 @@ async def test_closing_a_subscription_sends_complete_and_stops_resubscribing() -
         updates = socket.subscribe(documents.MY_UPDATES)
         async with running_socket(socket):
             await next_payload(updates)
-            status = socket.subscribe(documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION,
-                                      {"input": {"paymentHash": "ab" * 32}})
+            status = socket.subscribe(
+                documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION, {"input": {"paymentHash": "ab" * 32}}
+            )
             await next_payload(status)
             status.close()
             await server.wait_for(lambda: status.id in server.completes)
@@ -190,8 +193,14 @@ async def test_backoff_restarts_only_after_a_healthy_connection() -> None:
 
 async def test_an_unreachable_server_reports_down_and_run_survives() -> None:
     links = Links()
-    socket = BlinkSocket("ws://127.0.0.1:9/graphql", None, name="merchant", on_link=links,
-                         backoff=no_wait, budget=ConnectionBudget(limit=2, clock=lambda: 0.0))
+    socket = BlinkSocket(
+        "ws://127.0.0.1:9/graphql",
+        None,
+        name="merchant",
+        on_link=links,
+        backoff=no_wait,
+        budget=ConnectionBudget(limit=2, clock=lambda: 0.0),
+    )
     async with running_socket(socket) as task:
         await links.wait_for(lambda: links.count(LinkState.DOWN) >= 2)
         assert not task.done()
@@ -206,12 +215,29 @@ garbage_frames = st.lists(
         st.builds(
             json.dumps,
             st.fixed_dictionaries(
-                {"type": st.sampled_from(["next", "error", "complete", "ping", "pong",
-                                          "connection_ack", "subscribe", "?", BAD_KEY]),
-                 "id": st.one_of(st.none(), st.integers(), st.sampled_from(["99", "", BAD_KEY])),
-                 "payload": st.one_of(st.none(), st.text(max_size=10), st.just([BAD_KEY]),
-                                      st.just({"errors": [{"message": BAD_KEY}]}),
-                                      st.just([{"message": "Not Authenticated " + BAD_KEY}]))},
+                {
+                    "type": st.sampled_from(
+                        [
+                            "next",
+                            "error",
+                            "complete",
+                            "ping",
+                            "pong",
+                            "connection_ack",
+                            "subscribe",
+                            "?",
+                            BAD_KEY,
+                        ]
+                    ),
+                    "id": st.one_of(st.none(), st.integers(), st.sampled_from(["99", "", BAD_KEY])),
+                    "payload": st.one_of(
+                        st.none(),
+                        st.text(max_size=10),
+                        st.just([BAD_KEY]),
+                        st.just({"errors": [{"message": BAD_KEY}]}),
+                        st.just([{"message": "Not Authenticated " + BAD_KEY}]),
+                    ),
+                },
             ),
         ),
     ),
@@ -232,8 +258,11 @@ async def _garbage_round(frames: list[str | bytes]) -> None:
             assert links.count(LinkState.REJECTED) == 0
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(frames=garbage_frames)
 def test_garbage_frames_never_crash_the_client_nor_leak_a_key(
     frames: list[str | bytes], caplog: pytest.LogCaptureFixture

@@ -32,6 +32,7 @@ from tests.support.timing import scaled
 REPO = Path(__file__).resolve().parents[2]
 POLL = 0.02  # how long one poll of the journal or the notify socket may block
 
+
 class TerminalDied(Exception):
     """The terminal process exited while the harness waited for something."""
 
@@ -195,7 +196,11 @@ class Harness:
         return read_journal(self.journal_path)
 
     def wait_for(
-        self, condition: Callable[[], bool], what: str, timeout: float = 20.0, *,
+        self,
+        condition: Callable[[], bool],
+        what: str,
+        timeout: float = 20.0,
+        *,
         while_alive: bool = True,
     ) -> None:
         """Poll ``condition`` until true; TerminalDied if the process ends first."""
@@ -247,8 +252,9 @@ class Harness:
 
     def wait_forwarded(self, sale_id: str, timeout: float = 20.0) -> None:
         """Wait until the journal says ``sale_id`` is forwarded (TerminalDied if it dies)."""
-        self.wait_for(lambda: self.state_of(sale_id) == "forwarded", f"sale {sale_id} forwarded",
-                      timeout)
+        self.wait_for(
+            lambda: self.state_of(sale_id) == "forwarded", f"sale {sale_id} forwarded", timeout
+        )
 
     def owed(self) -> list[str]:
         """Journaled sales the sandbox says the customer paid that are not forwarded yet."""

@@ -30,8 +30,9 @@ def _finish_clean(harness: Harness, *, allowed_out: tuple[str, ...] = ()) -> Non
 
 
 def _seen_via(harness: Harness, sale_id: str) -> str:
-    found = re.search(rf"sale {re.escape(sale_id)} paid \(\d+ sats, seen via ([a-zA-Z ]+)\)",
-                      harness.log_text())
+    found = re.search(
+        rf"sale {re.escape(sale_id)} paid \(\d+ sats, seen via ([a-zA-Z ]+)\)", harness.log_text()
+    )
     assert found, f"no 'paid' line for {sale_id}"
     return found.group(1)
 
@@ -125,8 +126,9 @@ async def _drain(sandbox: Sandbox) -> str:
 
 async def _foreign_invoice(sandbox: Sandbox, amount: int, external_id: str) -> Any:
     """A BlinkPOS invoice made by somebody else (another terminal on the same account)."""
-    return sandbox.ledger.create_invoice(sandbox.wallet_id("blinkpos"), amount, "other",
-                                         None, external_id)
+    return sandbox.ledger.create_invoice(
+        sandbox.wallet_id("blinkpos"), amount, "other", None, external_id
+    )
 
 
 def _sandbox(harness: Harness) -> Sandbox:

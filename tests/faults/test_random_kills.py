@@ -67,8 +67,10 @@ def test_many_sales_with_random_kills(harness: Harness) -> None:
     assert harness.stop() == 0
 
     verdict = check_exactly_once(read_book(harness.sb), harness.journal())
-    print(f"seed={seed}: {len(expected)} sales, {harness.lives} lives, {harness.kills} kills; "
-          f"{verdict}")
+    print(
+        f"seed={seed}: {len(expected)} sales, {harness.lives} lives, {harness.kills} kills; "
+        f"{verdict}"
+    )
     assert verdict.clean, f"seed={seed}: {verdict}"
     assert verdict.paid == len(expected)
     assert verdict.forwarded_once == len(expected)

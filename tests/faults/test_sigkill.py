@@ -74,9 +74,7 @@ def test_sigkill_during_a_sale(harness: Harness, point: str) -> None:
 
 
 @pytest.mark.parametrize("point", REPLACE_POINTS)
-def test_sigkill_while_replacing_an_expired_merchant_invoice(
-    harness: Harness, point: str
-) -> None:
+def test_sigkill_while_replacing_an_expired_merchant_invoice(harness: Harness, point: str) -> None:
     """Paid, then offline past the merchant invoice's expiry, killed mid-replacement: once."""
     assert harness.start(crash_at=cp.AFTER_MARK_PAID)
     sale = harness.open_sale(2500)

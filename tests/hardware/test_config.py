@@ -21,19 +21,45 @@ BASE = Path("/etc/blink-terminal")
 
 def test_documented_example_loads() -> None:
     display = DisplayConfig.from_table(
-        {"driver": "ssd1351", "interface": "spi", "i2c_port": 1, "i2c_address": 0x3C,
-         "spi_port": 0, "spi_device": 0, "spi_speed_hz": 16_000_000, "gpio_dc": 24,
-         "gpio_rst": 25, "rotate": 0, "contrast": 255, "capture_dir": "", "qr": True},
+        {
+            "driver": "ssd1351",
+            "interface": "spi",
+            "i2c_port": 1,
+            "i2c_address": 0x3C,
+            "spi_port": 0,
+            "spi_device": 0,
+            "spi_speed_hz": 16_000_000,
+            "gpio_dc": 24,
+            "gpio_rst": 25,
+            "rotate": 0,
+            "contrast": 255,
+            "capture_dir": "",
+            "qr": True,
+        },
         base_dir=BASE,
     )
     assert display.size == (128, 128)
     keypad = KeypadConfig.from_table(
-        {"driver": "matrix", "layout": "4x4", "row_pins": [5, 6, 13, 19],
-         "col_pins": [12, 16, 20, 21]}, base_dir=BASE)
+        {
+            "driver": "matrix",
+            "layout": "4x4",
+            "row_pins": [5, 6, 13, 19],
+            "col_pins": [12, 16, 20, 21],
+        },
+        base_dir=BASE,
+    )
     assert keypad.row_pins == (5, 6, 13, 19)
     lights = IndicatorConfig.from_table(
-        {"driver": "gpio", "pos_led": 17, "merchant_led": 27, "status_led": 22, "buzzer": 18,
-         "tonal_buzzer": False}, base_dir=BASE)
+        {
+            "driver": "gpio",
+            "pos_led": 17,
+            "merchant_led": 27,
+            "status_led": 22,
+            "buzzer": 18,
+            "tonal_buzzer": False,
+        },
+        base_dir=BASE,
+    )
     assert lights.buzzer == 18
     assert PowerConfig.from_table({"driver": "none"}, base_dir=BASE).driver == "none"
     assert GpioConfig.from_table({"pin_factory": "lgpio"}, base_dir=BASE).pin_factory == "lgpio"

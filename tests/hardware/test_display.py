@@ -125,8 +125,9 @@ def test_terminal_display_draws_lit_pixels_light() -> None:
 
 
 def test_capture_writes_a_png_per_frame(tmp_path: Path) -> None:
-    cfg = DisplayConfig.from_table({"driver": "capture", "capture_dir": "frames"},
-                                   base_dir=tmp_path)
+    cfg = DisplayConfig.from_table(
+        {"driver": "capture", "capture_dir": "frames"}, base_dir=tmp_path
+    )
     display = open_display(cfg)
     display.display(picture(1))
     display.display(picture(2))
@@ -149,8 +150,9 @@ def test_real_drivers_on_a_recording_bus(
     driver: str, interface: str, size: tuple[int, int], mode: str
 ) -> None:
     serial = RecordingSerial()
-    display = open_display(DisplayConfig(driver=driver, interface=interface),
-                           serial_interface=serial)
+    display = open_display(
+        DisplayConfig(driver=driver, interface=interface), serial_interface=serial
+    )
     assert (display.width, display.height) == size
     assert display.mode == mode
     serial.reset()

@@ -112,8 +112,14 @@ async def test_a_new_signal_cancels_the_old(mock_factory: MockFactory) -> None:
 
 
 async def test_tonal_buzzer_plays_notes_and_stops(mock_factory: MockFactory) -> None:
-    cfg = IndicatorConfig(driver="gpio", pos_led=None, merchant_led=None, status_led=None,
-                          buzzer=18, tonal_buzzer=True)
+    cfg = IndicatorConfig(
+        driver="gpio",
+        pos_led=None,
+        merchant_led=None,
+        status_led=None,
+        buzzer=18,
+        tonal_buzzer=True,
+    )
     lights = GpioIndicators(cfg, tempo=0.001)
     try:
         pin = mock_factory.pin(18)

@@ -118,9 +118,7 @@ async def test_typing_through_the_async_scanner_from_another_thread(
         typed.append(await asyncio.wait_for(anext(keys), scaled(2)))
         await asyncio.to_thread(matrix.release, label)
         # A person lifts a finger for longer than two scans; wait until the scanner saw it.
-        settled = await asyncio.to_thread(
-            matrix.rows[0].wait_for, lambda _: keypad.idle, scaled(2)
-        )
+        settled = await asyncio.to_thread(matrix.rows[0].wait_for, lambda _: keypad.idle, scaled(2))
         assert settled
     await keys.aclose()
     assert typed == [Key.D2, Key.D1, Key.D0, Key.D0, Key.OK]
@@ -153,8 +151,9 @@ def test_key_map(label: str, layout: str, key: KeyPress) -> None:
 def test_3x4_layout(mock_factory: MockFactory) -> None:
     labels = ("123", "456", "789", "*0#")
     matrix = Matrix(mock_factory, ROWS, COLS[:3], labels)
-    keypad = MatrixKeypad(KeypadConfig(driver="matrix", layout="3x4", row_pins=ROWS,
-                                       col_pins=COLS[:3]))
+    keypad = MatrixKeypad(
+        KeypadConfig(driver="matrix", layout="3x4", row_pins=ROWS, col_pins=COLS[:3])
+    )
     try:
         matrix.press("*")
         assert [keypad.step() for _ in range(2)] == [None, Key.BACK]

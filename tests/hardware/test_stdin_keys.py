@@ -13,7 +13,14 @@ from tests.support.timing import scaled
 
 def test_key_map() -> None:
     assert [map_char(c) for c in "07\r\n\x7f\x1bcrp"] == [
-        Key.D0, Key.D7, Key.OK, Key.OK, Key.BACK, Key.CANCEL, Key.CANCEL, Key.RECONNECT,
+        Key.D0,
+        Key.D7,
+        Key.OK,
+        Key.OK,
+        Key.BACK,
+        Key.CANCEL,
+        Key.CANCEL,
+        Key.RECONNECT,
         Unmapped("p"),
     ]
 

@@ -57,8 +57,7 @@ SCREENS: dict[str, Screen] = {
     "paid": Paid(21_000),
     "success": Success(21_000),
     "expired": Expired(21_000),
-    "error": Error("Payment failed", "Blink refused the BlinkPOS key",
-                   "Replace the key file"),
+    "error": Error("Payment failed", "Blink refused the BlinkPOS key", "Replace the key file"),
     "closed": Closed(),
 }
 
@@ -115,9 +114,10 @@ def test_digits_region_shows_what_was_typed(geometry: Geometry) -> None:
 def test_success_is_animated(geometry: Geometry) -> None:
     frames = {frame("success", geometry, frame=n).tobytes() for n in range(SUCCESS_FRAMES)}
     assert len(frames) > 1
-    assert frame("success", geometry, frame=0).tobytes() == frame(
-        "success", geometry, frame=SUCCESS_FRAMES
-    ).tobytes(), "the animation loops"
+    assert (
+        frame("success", geometry, frame=0).tobytes()
+        == frame("success", geometry, frame=SUCCESS_FRAMES).tobytes()
+    ), "the animation loops"
 
 
 @pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=gid)
