@@ -336,42 +336,28 @@ class BlinkApi:
                 else:
                     yield shapes.status(self.ledger, invoice, payload=True)
 
-    async def _sub_status_by_hash(
+    def _sub_status_by_hash(
         self, _root: Any, _info: Any, input: dict[str, Any]
     ) -> AsyncIterator[dict[str, Any]]:
-        try:
-            invoice = self._find_by_hash(input.get("paymentHash"))
-        except GraphQLError as exc:
-            yield {
-                "errors": [
-                    {
-                        "__typename": "GraphQLApplicationError",
-                        "message": exc.message,
-                        "code": None,
-                        "path": None,
-                    }
-                ]
-            }
-            return
-        async for item in self._watch(invoice):
-            yield item
+        return self._sub_status(lambda: self._find_by_hash(input.get("paymentHash")))
 
-    async def _sub_status_by_request(
+    def _sub_status_by_request(
         self, _root: Any, _info: Any, input: dict[str, Any]
     ) -> AsyncIterator[dict[str, Any]]:
+        return self._sub_status(lambda: self._find_by_request(input.get("paymentRequest")))
+
+    async def _sub_status(self, find: Callable[[], Invoice]) -> AsyncIterator[dict[str, Any]]:
+        """The status subscription: an unknown invoice is one payload with errors, like Blink."""
         try:
-            invoice = self._find_by_request(input.get("paymentRequest"))
+            invoice = find()
         except GraphQLError as exc:
-            yield {
-                "errors": [
-                    {
-                        "__typename": "GraphQLApplicationError",
-                        "message": exc.message,
-                        "code": None,
-                        "path": None,
-                    }
-                ]
+            error = {
+                "__typename": "GraphQLApplicationError",
+                "message": exc.message,
+                "code": None,
+                "path": None,
             }
+            yield {"errors": [error]}
             return
         async for item in self._watch(invoice):
             yield item

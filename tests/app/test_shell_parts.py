@@ -104,3 +104,19 @@ def test_blink_saying_expired_settles_open_and_cancelled_sales(journal: Journal)
     assert events == [InvoiceExpired(shown), InvoiceExpired(cancelled)]
     assert journal.sale(shown).state is SaleState.EXPIRED
     assert journal.sale(cancelled).state is SaleState.EXPIRED
+
+
+def test_unreachable_and_reachable_again_are_logged_once_each(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    link = PosLink(lambda state, reason: None)
+    link.socket_changed(LinkState.UP, "connected")
+    with caplog.at_level("INFO", logger="terminal.shell.poslink"):
+        link.socket_changed(LinkState.DOWN, "dropped")
+        for _ in range(5):  # every retry fails the same way while the network is out
+            link.http_failed("connection refused")
+            link.socket_changed(LinkState.DOWN, "still down")
+        link.socket_changed(LinkState.UP, "back")
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("unreachable" in line for line in lines) == 1
+    assert sum("reachable again" in line for line in lines) == 1
