@@ -39,8 +39,14 @@ class Settler:
             log.debug("paid invoice %s… is not this terminal's; ignored", payment_hash[:12])
             return False
         if sale.state in (SaleState.NEW, SaleState.FAILED):
-            # Cannot happen with Blink (the invoice was never shown), so say so loudly.
-            log.error("sale %s reported paid while %s; recording it anyway", sale.id, sale.state)
+            # Impossible by construction (only journaled invoices are ever shown), and the
+            # journal refuses it: say so loudly rather than crash-loop on every restart.
+            log.error(
+                "sale %s reported paid while %s: not forwarded; check it by hand",
+                sale.id,
+                sale.state.value,
+            )
+            return True
         moved = self._journal.mark_paid(sale.id, self._clock())
         if moved:
             log.info("sale %s paid (%d sats, seen via %s)", sale.id, sale.amount_sats, source)
