@@ -28,11 +28,7 @@ from terminal.blink.http import BlinkHttp
 from terminal.blink.socket import BlinkSocket
 from terminal.config import Config
 from terminal.errors import (
-    BlinkError,
-    ConfigError,
     IllegalTransition,
-    KeyRejected,
-    ScopeDenied,
     TerminalError,
 )
 from terminal.flow import (
@@ -68,10 +64,11 @@ from terminal.shell.detection import Detection
 from terminal.shell.merchant import MerchantLink
 from terminal.shell.peripherals import Peripherals
 from terminal.shell.poslink import PosLink
-from terminal.shell.sales import SaleMaker, Wallets
+from terminal.shell.sales import SaleMaker
 from terminal.shell.screen import ScreenKeeper
 from terminal.shell.settle import Settler
 from terminal.shell.timers import Timers
+from terminal.shell.wallets import resolve_wallets
 
 log = logging.getLogger(__name__)
 
@@ -284,42 +281,9 @@ class Terminal:
             for effect in effects:
                 self._carry_out(effect, group)
 
-    async def _resolve_wallets(self) -> Wallets:
-        """The BlinkPOS and merchant wallet ids, retrying until Blink answers."""
-        delay = 1.0
-        while True:
-            try:
-                pos = self._config.blinkpos.wallet_id
-                if pos is None:
-                    account = await self._pos_http.me()
-                    wallet = account.wallet("BTC")
-                    if wallet is None:
-                        raise ConfigError(
-                            "blinkpos.wallet_id",
-                            "the BlinkPOS account has no BTC wallet",
-                            "set wallet_id to the BTC wallet of the BlinkPOS account",
-                        )
-                    pos = wallet.id
-                merchant = self._config.merchant.wallet_id
-                if merchant is None:
-                    assert self._config.merchant.username is not None
-                    merchant = (
-                        await self._pos_http.default_wallet(self._config.merchant.username)
-                    ).id
-                return Wallets(pos=pos, merchant=merchant)
-            except (KeyRejected, ScopeDenied) as exc:
-                self._pos_link.http_failed(str(exc), rejected=True)
-                log.error("BlinkPOS wallets cannot be looked up: %s", exc)
-                delay = 300.0
-            except BlinkError as exc:
-                self._pos_link.http_failed(str(exc))
-                log.info("wallets not known yet: %s", exc)
-                delay = min(delay * 2, 30.0)
-            await asyncio.sleep(delay)
-
     async def _money(self, group: asyncio.TaskGroup) -> None:
         """Once the wallets are known: accept sales and forward, starting with what is owed."""
-        wallets = await self._resolve_wallets()
+        wallets = await resolve_wallets(self._config, self._pos_http, self._pos_link)
         log.info("BlinkPOS wallet and merchant wallet found")
         self._sales = SaleMaker(
             self._journal,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from terminal.blink.http import BlinkHttp
 from terminal.blink.models import Invoice
@@ -21,20 +20,13 @@ from terminal.errors import (
 from terminal.flow.events import Event, InvoiceCreationFailed, InvoicesCreated
 from terminal.journal import Journal
 from terminal.journal_rules import InvoiceRef
+from terminal.shell.wallets import Wallets
 
 log = logging.getLogger(__name__)
 
 # Blink allows BTC invoices up to 24 h. The merchant invoice must outlive the POS invoice by
 # hours, so a stall that was offline when its customer paid can still forward it later.
 MERCHANT_INVOICE_MINUTES = 24 * 60
-
-
-@dataclass(frozen=True)
-class Wallets:
-    """The two wallets every sale touches."""
-
-    pos: str
-    merchant: str
 
 
 class SaleMaker:

@@ -122,3 +122,19 @@ def test_operator_verbs_never_print_keys(
     assert done.returncode == 0, done.stdout + done.stderr
     for key in sandbox_thread.keys.values():
         assert key not in done.stdout + done.stderr
+
+
+def test_a_merchant_username_blink_does_not_know_is_named_in_the_log(
+    tmp_path: Path, sandbox_thread: SandboxThread
+) -> None:
+    config = write_config(tmp_path, sandbox_thread, merchant_key=False)
+    config.write_text(
+        config.read_text().replace('username = "merchant"', 'username = "nobody-here"')
+    )
+    with TerminalProcess(config) as terminal:
+        poll_until(lambda: "merchant.username 'nobody-here'" in terminal.stderr, 30, "the log line")
+        assert terminal.stop() == 0
+    # No sale could start: the terminal never said it was ready for one.
+    assert (
+        "READY=1" not in terminal.notices[:-1] or "ready: payment detection" not in terminal.stderr
+    )
