@@ -170,7 +170,9 @@ def new_sale_id(terminal_id: str, now: float) -> str:
     """
     if not TERMINAL_ID_PATTERN.match(terminal_id):
         raise ValueError(f"terminal id {terminal_id!r} must match {TERMINAL_ID_PATTERN.pattern}")
-    sale_id = f"{terminal_id}-{int(now):x}-{secrets.token_hex(3)}"
+    # 64 random bits: sales made in the same second never collide in practice (a collision
+    # would be refused by Blink as a duplicate externalId, and by the journal's primary key).
+    sale_id = f"{terminal_id}-{int(now):x}-{secrets.token_hex(8)}"
     # The pattern is Blink's own rule for externalId; a sale id that broke it could not be
     # used to create the POS invoice at all.
     assert SALE_ID_PATTERN.match(sale_id)
