@@ -5,6 +5,13 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
+
+# No timing in tests: Hypothesis' per-example deadline would turn a slow machine into a failure.
+# On CI, Hypothesis loads its own "ci" profile (no deadline, derandomized) by itself.
+settings.register_profile("dev", deadline=None)
+if not os.environ.get("CI"):
+    settings.load_profile("dev")
 
 pytest_plugins = [
     "tests.support.timing",
