@@ -28,7 +28,7 @@ class Report:
 
     def fail(self, text: str, code: int) -> None:
         print(f"FAIL  {text}")
-        self.code = max(self.code, code) if self.code else code
+        self.code = max(self.code, code)
 
 
 def check_panel(config: Config, report: Report) -> None:

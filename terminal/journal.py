@@ -21,6 +21,7 @@ from pathlib import Path
 from terminal import crashpoints
 from terminal.errors import IllegalTransition, JournalError
 from terminal.journal_rules import (
+    UNSETTLED_STATES,
     WATCHED_STATES,
     AttemptOutcome,
     ForwardAttempt,
@@ -36,8 +37,6 @@ from terminal.secret import redact
 log = logging.getLogger(__name__)
 
 JOURNAL_FILE = "journal.sqlite3"
-# An invoice this long past its expiry cannot be paid any more; watching it is wasted queries.
-WATCH_GRACE_SECONDS = 600.0
 
 _SALE_COLUMNS = (
     "id, amount_sats, memo, state, created_at, updated_at, pos_request, pos_hash, "
@@ -260,17 +259,23 @@ class Journal:
             ).fetchone()
             return None if row is None else self._load(cur, row[0])
 
-    def open_sales(self, now: float | None = None) -> list[Sale]:
-        """Sales whose POS invoice may still be paid (watch and reconcile these), oldest first.
+    def open_sales(self) -> list[Sale]:
+        """Sales whose POS invoice a payment may still move to paid, oldest first."""
+        return self._in_states(WATCHED_STATES)
 
-        With ``now``, sales whose POS invoice expired long ago are left out.
+    def unsettled_sales(self) -> list[Sale]:
+        """Sales Blink has not yet called PAID or EXPIRED (reconcile these), however old.
+
+        No age limit: a customer may have paid while the terminal was off for days, and a
+        status query is the only way to learn it (Blink does not replay events). Each answer
+        settles the sale one way or the other, so this list empties itself.
         """
-        marks = ", ".join("?" for _ in WATCHED_STATES)
+        return self._in_states(UNSETTLED_STATES)
+
+    def _in_states(self, states: frozenset[SaleState]) -> list[Sale]:
+        marks = ", ".join("?" for _ in states)
         query = f"SELECT id FROM sales WHERE state IN ({marks})"  # noqa: S608 - only placeholders
-        params: list[object] = [s.value for s in sorted(WATCHED_STATES)]
-        if now is not None:
-            query += " AND pos_expires_at > ?"
-            params.append(now - WATCH_GRACE_SECONDS)
+        params: list[object] = [s.value for s in sorted(states)]
         return self._sales(query + " ORDER BY created_at, id", params)
 
     def unforwarded_paid(self) -> list[Sale]:

@@ -11,9 +11,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from terminal.blink import documents
 from terminal.blink.http import BlinkHttp
@@ -22,12 +23,14 @@ from terminal.blink.socket import BlinkSocket, Subscription
 from terminal.blink.updates import LnPaid, UpdateError, parse_invoice_status, parse_my_update
 from terminal.errors import BlinkError, KeyRejected, ScopeDenied
 from terminal.journal import Journal
-from terminal.journal_rules import Sale, SaleState
+from terminal.journal_rules import Sale
 from terminal.links import LinkState
 from terminal.shell.poslink import PosLink
 from terminal.shell.settle import Settler
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Detection:
@@ -90,18 +93,9 @@ class Detection:
             sub.close()
             task.cancel()
 
-    def unsettled(self) -> list[Sale]:
-        """Sales whose POS invoice Blink has not yet called PAID or EXPIRED, however old.
-
-        No age limit: a customer may have paid while the terminal was off for days, and a
-        status query is the only way to learn it (Blink does not replay events). Each query
-        settles the sale one way or the other, so this list empties itself.
-        """
-        return [s for s in self._journal.open_sales() if s.state is not SaleState.EXPIRED]
-
-    async def reconcile(self) -> None:
+    async def reconcile(self, sales: list[Sale] | None = None) -> None:
         """Query the status of every unsettled sale; record what is paid or expired."""
-        for sale in self.unsettled():
+        for sale in self._journal.unsettled_sales() if sales is None else sales:
             if sale.pos is not None:
                 await self._query(sale.pos.hash)
 
@@ -112,17 +106,23 @@ class Detection:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _query(self, payment_hash: str) -> None:
+    async def _reach(self, call: Awaitable[T]) -> T | None:
+        """``call``'s answer, or None; either way the link learns whether Blink's HTTP answered."""
         try:
-            status = await self._http.invoice_status(payment_hash)
+            answer = await call
         except (KeyRejected, ScopeDenied) as exc:
             self._link.http_failed(str(exc), rejected=True)
-            return
+            return None
         except BlinkError as exc:
             self._link.http_failed(str(exc))
-            return
+            return None
         self._link.http_answered()
-        self._apply(payment_hash, status, "status query")
+        return answer
+
+    async def _query(self, payment_hash: str) -> None:
+        status = await self._reach(self._http.invoice_status(payment_hash))
+        if status is not None:
+            self._apply(payment_hash, status, "status query")
 
     def _apply(self, payment_hash: str, status: InvoiceStatus, source: str) -> None:
         if status is InvoiceStatus.PAID:
@@ -151,26 +151,18 @@ class Detection:
             timeout: float | None = None
             if self._link.state is not LinkState.UP:
                 # Degraded: poll the open invoices slowly; with none open, only probe, slower.
-                busy = bool(self.unsettled())
+                busy = bool(self._journal.unsettled_sales())
                 timeout = self._poll_interval if busy else self._probe_interval
-            try:
+            with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._catch_up.wait()
-            except TimeoutError:
-                pass
             self._catch_up.clear()
-            if self.unsettled():
-                await self.reconcile()
+            unsettled = self._journal.unsettled_sales()
+            if unsettled:
+                await self.reconcile(unsettled)
             elif self._link.state is not LinkState.UP:
                 await self._probe()
 
     async def _probe(self) -> None:
         """With nothing open to poll, a cheap public query tells whether Blink's HTTP side is up."""
-        try:
-            await self._http.realtime_price("USD")
-        except (KeyRejected, ScopeDenied) as exc:
-            self._link.http_failed(str(exc), rejected=True)
-        except BlinkError as exc:
-            self._link.http_failed(str(exc))
-        else:
-            self._link.http_answered()
+        await self._reach(self._http.realtime_price("USD"))
