@@ -70,6 +70,8 @@ def open_display(
 def _emulator(cfg: DisplayConfig) -> Display:
     try:
         import luma.emulator.device as emulator
+
+        from hardware.capture import AtomicCapture
     except ImportError as exc:
         raise HardwareError(
             f"display.driver = {cfg.driver!r} needs luma.emulator and pygame: "
@@ -85,7 +87,7 @@ def _emulator(cfg: DisplayConfig) -> Display:
                 f"cannot create the capture folder {cfg.capture_dir}: {exc.strerror}; "
                 "set display.capture_dir to a folder you can write"
             ) from exc
-        return emulator.capture(  # type: ignore[no-any-return]
+        return AtomicCapture(
             width=width,
             height=height,
             rotate=cfg.rotate,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -131,7 +133,53 @@ def test_capture_writes_a_png_per_frame(tmp_path: Path) -> None:
     display = open_display(cfg)
     display.display(picture(1))
     display.display(picture(2))
-    assert len(list((tmp_path / "frames").glob("*.png"))) == 2
+    files = sorted((tmp_path / "frames").iterdir())
+    assert [f.name for f in files] == ["frame_000001.png", "frame_000002.png"], "no .part left"
+    for n, file in enumerate(files, start=1):
+        with Image.open(file) as saved:
+            assert saved.convert("RGB").tobytes() == picture(n).tobytes()
+
+
+def test_a_reader_never_opens_a_half_written_frame(tmp_path: Path) -> None:
+    # The end-to-end tests read frames while the terminal process writes them; luma's own capture
+    # device saved straight to the final name and a reader once caught an empty PNG. The writer is
+    # another process here too: pygame holds the GIL while it saves, so a thread could not race it.
+    frames = tmp_path / "frames"
+    written = 150
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITE_FRAMES, str(frames), str(written)],
+        cwd=Path(__file__).parents[2],
+    )
+    opened = 0
+    done = False
+    try:
+        while not done:
+            done = writer.poll() is not None  # one more pass after the writer has finished
+            # Watch only the next frame's name, so it is opened the instant it appears.
+            while (frames / f"frame_{opened + 1:06}.png").exists():
+                with Image.open(frames / f"frame_{opened + 1:06}.png") as frame:
+                    frame.load()  # raises on an empty or truncated file
+                opened += 1
+    finally:
+        writer.kill()
+        writer.wait()
+    assert writer.returncode == 0
+    assert opened == written
+
+
+WRITE_FRAMES = """
+import sys
+from pathlib import Path
+from PIL import Image, ImageDraw
+from hardware.config import DisplayConfig
+from hardware.display import open_display
+
+display = open_display(DisplayConfig(driver="capture", capture_dir=Path(sys.argv[1])))
+for n in range(int(sys.argv[2])):
+    image = Image.new("RGB", (128, 128))
+    ImageDraw.Draw(image).text((4, 4), str(n), fill="white")
+    display.display(image)
+"""
 
 
 @pytest.mark.filterwarnings("ignore:Image.Image.getdata:DeprecationWarning")
