@@ -27,6 +27,11 @@ from .models import BlinkErrorInfo
 DEFAULT_RETRY_AFTER = 60.0
 """Seconds to wait after a rate limit that did not say how long (Blink blocks for up to 300)."""
 
+MAX_RETRY_AFTER = 300.0
+"""The longest wait a ``Retry-After`` may impose: Blink's longest block. A bigger value (a proxy's
+"inf" or a date years ahead) would stop forwarding for good; past 300 s, asking again costs one
+more 429 at worst."""
+
 _MAX_MESSAGE = 200  # a hostile peer must not fill our logs and screens through an error text
 
 

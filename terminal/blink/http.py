@@ -24,6 +24,7 @@ from terminal.secret import Secret
 from . import documents
 from .answers import (
     DEFAULT_RETRY_AFTER,
+    MAX_RETRY_AFTER,
     error_infos,
     field,
     integer,
@@ -49,20 +50,22 @@ _NO_SCOPE = "(none)"  # public operations: a denial would mean Blink changed the
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float:
-    """Seconds from a ``Retry-After`` header (seconds or HTTP date), else the default."""
+    """Seconds from a ``Retry-After`` header (seconds or HTTP date), else the default.
+
+    Always within 0..``MAX_RETRY_AFTER``, whatever the header says.
+    """
     if not value:
         return DEFAULT_RETRY_AFTER
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return DEFAULT_RETRY_AFTER
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))  # NaN falls to 0.0 at max()
 
 
 class BlinkHttp:
@@ -152,7 +155,8 @@ class BlinkHttp:
     def _json(self, response: httpx.Response, operation: str) -> Mapping[str, Any]:
         try:
             answer = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as exc:
+        # RecursionError: a hostile or broken peer's deeply nested "[[[[..." is garbage too.
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise MalformedAnswer(
                 f"Blink's answer to {operation} is not JSON (HTTP {response.status_code}): "
                 "a proxy may be in the way; check the Blink URL"

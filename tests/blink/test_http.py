@@ -19,6 +19,7 @@ from terminal.blink import (
     PaymentStatus,
     parse_retry_after,
 )
+from terminal.blink.answers import MAX_RETRY_AFTER
 from terminal.errors import (
     BlinkError,
     BlinkRejected,
@@ -347,6 +348,17 @@ def test_retry_after_as_an_http_date() -> None:
     assert parse_retry_after("soon") == DEFAULT_RETRY_AFTER
 
 
+@pytest.mark.parametrize("header", ["inf", "1e999", "86400", "Fri, 01 Jan 2100 00:00:00 GMT"])
+def test_retry_after_never_exceeds_blinks_longest_block(header: str) -> None:
+    # An unbounded wait would stop forwarding for good and leave the money on BlinkPOS.
+    assert parse_retry_after(header) == MAX_RETRY_AFTER == 300.0
+
+
+@pytest.mark.parametrize("header", ["-5", "nan", "Thu, 01 Jan 2015 00:00:00 GMT"])
+def test_retry_after_in_the_past_or_nonsense_is_no_wait(header: str) -> None:
+    assert parse_retry_after(header) == 0.0
+
+
 @pytest.mark.parametrize("status", [500, 502, 503])
 async def test_server_errors_are_unreachable(status: int) -> None:
     with pytest.raises(BlinkUnreachable) as caught:
@@ -376,7 +388,9 @@ async def test_transport_failures_are_unreachable(failure: httpx.HTTPError) -> N
         b"\xff\xfe",
         b'{"data": null}',
         b'{"data": {"me": {"id": "u"}}}',
+        b"[" * 100_000,  # json.loads raises RecursionError, not ValueError
     ],
+    ids=lambda content: repr(content[:20]),
 )
 async def test_garbage_answers_are_malformed(content: bytes) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
