@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,12 +60,19 @@ class Subscription:
     """One live subscription: iterate it for ``next`` payloads; :meth:`close` ends it."""
 
     def __init__(
-        self, owner: BlinkSocket, sub_id: str, query: str, variables: Mapping[str, object]
+        self,
+        owner: BlinkSocket,
+        sub_id: str,
+        query: str,
+        variables: Mapping[str, object],
+        *,
+        essential: bool,
     ) -> None:
         self._owner = owner
         self.id = sub_id
         self.query = query
         self.variables = dict(variables)
+        self.essential = essential
         self.closed = False
         self._queue: asyncio.Queue[Mapping[str, Any] | None] = asyncio.Queue()
 
@@ -124,6 +132,8 @@ class BlinkSocket:
         backoff: Callable[[], Iterator[float]] = backoff,
         budget: ConnectionBudget | None = None,
         rejected_retry: float = 300.0,
+        healthy_after: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._url = url
         self._key = key
@@ -134,11 +144,13 @@ class BlinkSocket:
         self._backoff = backoff
         self._budget = budget or ConnectionBudget()
         self._rejected_retry = rejected_retry
+        self._healthy_after = healthy_after
+        self._clock = clock
         self._subs: dict[str, Subscription] = {}
         self._counter = 0
         self._ws: ClientConnection | None = None
         self._sent: set[str] = set()  # ids subscribed on the current connection
-        self._delivered = False  # the current connection delivered a result
+        self._up_since: float | None = None  # when the current connection was acknowledged
         self._wake = asyncio.Event()
         self._closing = False
         self._down_logged = False
@@ -148,10 +160,17 @@ class BlinkSocket:
     def __repr__(self) -> str:
         return f"BlinkSocket({self._url!r}, name={self._name!r})"
 
-    def subscribe(self, query: str, variables: Mapping[str, object] | None = None) -> Subscription:
-        """Start a subscription now (if connected) and after every reconnect until closed."""
+    def subscribe(
+        self, query: str, variables: Mapping[str, object] | None = None, *, essential: bool = False
+    ) -> Subscription:
+        """Start a subscription now (if connected) and after every reconnect until closed.
+
+        If Blink ends an ``essential`` subscription (``myUpdates``: that is how a bad key shows,
+        API-NOTES §2) the connection is treated as lost; any other one that Blink ends (an
+        unknown invoice's status: an error, then ``complete``) just ends its iteration.
+        """
         self._counter += 1
-        sub = Subscription(self, str(self._counter), query, variables or {})
+        sub = Subscription(self, str(self._counter), query, variables or {}, essential=essential)
         self._subs[sub.id] = sub
         if self._ws is not None:
             self._spawn(self._send_subscribe(self._ws, sub))
@@ -176,16 +195,15 @@ class BlinkSocket:
         """Connect and stay connected until closed or cancelled; never raises for the peer."""
         delays = self._backoff()
         while not self._closing:
-            wait = self._budget.wait_time()
-            if wait > 0.0:
+            if not self._budget.try_acquire():
+                wait = self._budget.wait_time()
                 self._down(f"too many new connections to Blink: waiting {wait:.0f} s")
                 await self._sleep(wait)
                 continue
-            self._budget.try_acquire()
             ended = await self._connect_once()
             if self._closing:
                 break
-            if self._delivered:  # a healthy link earns a fresh, short backoff series
+            if self._was_healthy():  # a link that stayed up earns a fresh, short backoff series
                 delays = self._backoff()
             if ended.rejected:
                 self._set(LinkState.REJECTED, ended.reason)
@@ -196,6 +214,12 @@ class BlinkSocket:
                 delay = self._rejected_retry if fatal else next(delays)
             if await self._sleep(delay):
                 delays = self._backoff()
+
+    def _was_healthy(self) -> bool:
+        # Uptime, not "it delivered something": Blink sends a price tick at once on every
+        # connection, so a link that drops right after would never let the backoff grow.
+        up = self._up_since
+        return up is not None and self._clock() - up >= self._healthy_after
 
     def _set(self, state: LinkState, reason: str) -> None:
         self._on_link(state, reason)
@@ -225,7 +249,7 @@ class BlinkSocket:
 
     async def _connect_once(self) -> _Ended:
         self._sent = set()
-        self._delivered = False
+        self._up_since = None
         ws: ClientConnection | None = None
         try:
             try:
@@ -245,7 +269,10 @@ class BlinkSocket:
                         return ended
             except TimeoutError:
                 return _Ended(f"Blink did not accept a connection within {self._open_timeout:g} s")
+            if self._closing:  # close() came while this connection was being opened
+                return _Ended("closing")
             self._ws = ws
+            self._up_since = self._clock()
             self._wake.clear()  # a press before this connection was answered by it
             if self._down_logged:
                 log.warning("%s link up again", self._name)
@@ -307,11 +334,15 @@ class BlinkSocket:
                 if event.id in self._subs and protocol.is_auth_failure(errors):
                     self._route(event)
                     return _Ended(str(KeyRejected(self._name)), rejected=True)
-                self._delivered = self._delivered or isinstance(event, protocol.Next)
                 self._route(event)
             elif isinstance(event, protocol.Completed):
-                if event.id in self._subs:
+                sub = self._subs.get(event.id)
+                if sub is not None and sub.essential:
                     return _Ended("Blink ended a subscription")
+                if sub is not None:
+                    log.info("%s: Blink ended subscription %s", self._name, sub.id)
+                    self._sent.discard(sub.id)  # ended by Blink: no complete to send back
+                    sub.close()
             elif isinstance(event, protocol.Ignored):
                 self._ignore(event, "")
 

@@ -68,7 +68,7 @@ class Detection:
 
     async def run(self) -> None:
         """Consume ``myUpdates`` and keep open sales reconciled, forever."""
-        updates = self._socket.subscribe(documents.MY_UPDATES)
+        updates = self._socket.subscribe(documents.MY_UPDATES, essential=True)
         self._catch_up.set()  # start-up: query every open sale once
         async with asyncio.TaskGroup() as group:
             group.create_task(self._consume_updates(updates))

@@ -32,7 +32,7 @@ class MerchantLink:
     async def run(self) -> None:
         """Refresh the balance, then report each arriving forward, forever."""
         await self.refresh_balance()
-        async for payload in self._socket.subscribe(documents.MY_UPDATES):
+        async for payload in self._socket.subscribe(documents.MY_UPDATES, essential=True):
             update = parse_my_update(payload)
             if isinstance(update, LnPaid):
                 self._arrived(update)

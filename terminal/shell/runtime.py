@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from terminal import systemd
 from terminal.blink.http import BlinkHttp
+from terminal.blink.reconnect import ConnectionBudget
 from terminal.blink.socket import BlinkSocket
 from terminal.config import Config
 from terminal.errors import (
@@ -117,6 +118,9 @@ class Terminal:
             blink.api_url, config.blinkpos.key, key_name="BlinkPOS", timeout=blink.timeout_seconds
         )
         self._settler = Settler(self._journal, self.emit, self._wake_forwarder.set, clock)
+        # Blink allows 10 new WebSocket connections a minute per IP, not per socket: both
+        # accounts' sockets draw on one budget.
+        budget = ConnectionBudget()
         self._pos_socket = BlinkSocket(
             blink.ws_url,
             config.blinkpos.key,
@@ -124,6 +128,7 @@ class Terminal:
             on_link=self._pos_socket_changed,
             liveness_timeout=liveness_timeout,
             open_timeout=blink.timeout_seconds,
+            budget=budget,
         )
         self._detection = Detection(
             self._journal, self._pos_http, self._pos_socket, self._settler, self._pos_link, clock
@@ -144,6 +149,7 @@ class Terminal:
                 on_link=self._merchant_changed,
                 liveness_timeout=liveness_timeout,
                 open_timeout=blink.timeout_seconds,
+                budget=budget,
             )
             self._merchant = MerchantLink(self._journal, self._merchant_http, merchant_socket)
             self._merchant_socket: BlinkSocket | None = merchant_socket

@@ -35,11 +35,14 @@ NOT_AUTHENTICATED = {
 
 
 class FakeBlinkWs:
-    """Modes: ``normal``, ``silent`` (ack, then never a frame), ``close_after_ack``."""
+    """Modes: ``normal``, ``silent`` (ack, then never a frame), ``close_after_ack``; flags below."""
 
     def __init__(self) -> None:
         self.mode = "normal"
         self.garbage: list[str | bytes] = []
+        self.end_status = False  # status subscriptions: an error, then complete (unknown invoice)
+        self.end_my_updates = False  # myUpdates: one price tick, then complete
+        self.drop_after_first_answer = False  # kill the connection after its first next
         self.connections = 0
         self.subscribes: list[tuple[int, str, str]] = []  # (connection number, id, query)
         self.completes: list[str] = []
@@ -104,10 +107,12 @@ class FakeBlinkWs:
             return
         for frame in self.garbage:
             await ws.send(frame)
-        payload = (
-            PRICE
-            if "myUpdates" in query
-            else {
+        if "myUpdates" in query:
+            payload: dict[str, Any] = PRICE
+        elif self.end_status:
+            payload = {"errors": [{"message": "Invoice not found"}]}
+        else:
+            payload = {
                 "data": {
                     "lnInvoicePaymentStatusByHash": {
                         "errors": [],
@@ -116,8 +121,11 @@ class FakeBlinkWs:
                     }
                 }
             }
-        )
         await ws.send(json.dumps({"id": sub_id, "type": "next", "payload": payload}))
+        if self.drop_after_first_answer:
+            ws.transport.abort()
+        elif self.end_status if "myUpdates" not in query else self.end_my_updates:
+            await ws.send(json.dumps({"id": sub_id, "type": "complete"}))
 
 
 @asynccontextmanager

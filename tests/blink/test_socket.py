@@ -83,7 +83,7 @@ async def test_subscribes_after_ack_and_resubscribes_after_a_drop() -> None:
     links = Links()
     async with running(FakeBlinkWs()) as server:
         socket = make_socket(server, GOOD_KEY, links)
-        updates = socket.subscribe(documents.MY_UPDATES)
+        updates = socket.subscribe(documents.MY_UPDATES, essential=True)
         async with running_socket(socket):
             first = await next_payload(updates)
             assert first["data"]["myUpdates"]["update"]["__typename"] == "RealtimePrice"
@@ -107,7 +107,7 @@ async def test_closing_a_subscription_sends_complete_and_stops_resubscribing() -
     links = Links()
     async with running(FakeBlinkWs()) as server:
         socket = make_socket(server, GOOD_KEY, links)
-        updates = socket.subscribe(documents.MY_UPDATES)
+        updates = socket.subscribe(documents.MY_UPDATES, essential=True)
         async with running_socket(socket):
             await next_payload(updates)
             status = socket.subscribe(
@@ -137,7 +137,7 @@ async def test_a_bad_key_is_rejected_and_not_retried_until_asked() -> None:
     links = Links()
     async with running(FakeBlinkWs()) as server:
         socket = make_socket(server, BAD_KEY, links, rejected_retry=3600.0)
-        updates = socket.subscribe(documents.MY_UPDATES)
+        updates = socket.subscribe(documents.MY_UPDATES, essential=True)
         async with running_socket(socket):
             await links.wait_for(lambda: links.count(LinkState.REJECTED) == 1)
             reason = next(r for s, r in links.seen if s is LinkState.REJECTED)
@@ -169,26 +169,92 @@ async def test_the_connection_budget_holds_against_a_server_that_keeps_closing()
             assert server.connections == 3
 
 
-async def test_backoff_restarts_only_after_a_healthy_connection() -> None:
+async def test_two_sockets_on_one_budget_share_its_limit() -> None:
+    # Blink counts new connections per IP: the BlinkPOS and merchant sockets share one budget.
+    budget = ConnectionBudget(limit=4, window=60.0, clock=lambda: 5000.0)
+    links = Links()
+    async with running(FakeBlinkWs()) as server:
+        server.mode = "close_after_ack"
+        pos = make_socket(server, GOOD_KEY, links, budget=budget)
+        merchant = make_socket(server, GOOD_KEY, links, budget=budget)
+        async with running_socket(pos), running_socket(merchant):
+            await links.wait_for(
+                lambda: sum("too many new connections" in r for _, r in links.seen) >= 2
+            )
+            assert server.connections == 4
+
+
+async def test_backoff_restarts_only_after_a_connection_that_stayed_up() -> None:
     links = Links()
     starts: list[int] = []
+    now = [1000.0]  # the socket's clock for uptime; the test moves it
 
     def counting_backoff() -> Iterator[float]:
         starts.append(1)
         return itertools.repeat(0.0)
 
     async with running(FakeBlinkWs()) as server:
-        socket = make_socket(server, GOOD_KEY, links, backoff=counting_backoff)
-        updates = socket.subscribe(documents.MY_UPDATES)
+        socket = make_socket(
+            server,
+            GOOD_KEY,
+            links,
+            backoff=counting_backoff,
+            healthy_after=30.0,
+            clock=lambda: now[0],
+        )
+        updates = socket.subscribe(documents.MY_UPDATES, essential=True)
         async with running_socket(socket):
-            await next_payload(updates)  # healthy: acked and delivering
+            await next_payload(updates)
+            now[0] += 30.0  # up for 30 s: healthy
             await server.drop_all()
             await links.wait_for(lambda: links.count(LinkState.UP) >= 2)
             assert len(starts) == 2  # the first series, and a fresh one after the healthy link
-            server.mode = "close_after_ack"  # acks, then closes: never healthy
+            # Every connection now delivers a price tick at once, then drops, with no time
+            # passing: delivering is not health, so the backoff series keeps growing.
+            server.drop_after_first_answer = True
             await server.drop_all()
-            await server.wait_for(lambda: server.connections >= 5)
+            await server.wait_for(lambda: server.connections >= 6)
             assert len(starts) == 2
+
+
+async def test_blink_ending_a_status_subscription_ends_only_that_subscription() -> None:
+    # An unknown invoice's status: an error, then complete (API-NOTES §4.7). The socket and the
+    # other subscriptions must carry on; tearing the socket down would loop on it forever.
+    links = Links()
+    async with running(FakeBlinkWs()) as server:
+        server.end_status = True
+        socket = make_socket(server, GOOD_KEY, links)
+        updates = socket.subscribe(documents.MY_UPDATES, essential=True)
+        async with running_socket(socket):
+            await next_payload(updates)
+            unknown = socket.subscribe(
+                documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION, {"input": {"paymentHash": "cd" * 32}}
+            )
+            async with asyncio.timeout(scaled(5)):
+                payloads = [dict(p) async for p in unknown]
+            assert len(payloads) == 1
+            assert "errors" in payloads[0]
+            assert unknown.closed
+            server.end_status = False
+            known = socket.subscribe(
+                documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION, {"input": {"paymentHash": "ab" * 32}}
+            )
+            assert "PENDING" in json.dumps(await next_payload(known))
+            assert server.connections == 1
+            assert links.count(LinkState.DOWN) == 0
+            assert unknown.id not in server.completes, "Blink ended it: nothing to send back"
+
+
+async def test_blink_ending_an_essential_subscription_means_reconnect() -> None:
+    links = Links()
+    async with running(FakeBlinkWs()) as server:
+        server.end_my_updates = True
+        socket = make_socket(server, GOOD_KEY, links)
+        updates = socket.subscribe(documents.MY_UPDATES, essential=True)
+        async with running_socket(socket):
+            await links.wait_for(lambda: links.count(LinkState.UP) >= 2)
+            assert any("ended a subscription" in r for s, r in links.seen if s is LinkState.DOWN)
+            assert not updates.closed, "re-subscribed after the reconnect"
 
 
 async def test_an_unreachable_server_reports_down_and_run_survives() -> None:
@@ -250,7 +316,7 @@ async def _garbage_round(frames: list[str | bytes]) -> None:
     async with running(FakeBlinkWs()) as server:
         server.garbage = frames
         socket = make_socket(server, GOOD_KEY, links)
-        updates = socket.subscribe(documents.MY_UPDATES)
+        updates = socket.subscribe(documents.MY_UPDATES, essential=True)
         async with running_socket(socket) as task:
             # The real update after the garbage still arrives: run() neither crashed nor left.
             assert "RealtimePrice" in json.dumps(await next_payload(updates))
