@@ -93,11 +93,13 @@ class Detection:
             sub.close()
             task.cancel()
 
-    async def reconcile(self, sales: list[Sale] | None = None) -> None:
-        """Query the status of every unsettled sale; record what is paid or expired."""
-        for sale in self._journal.unsettled_sales() if sales is None else sales:
+    async def reconcile(self, sales: list[Sale]) -> bool:
+        """Query the status of each sale; record what is paid or expired; say if all answered."""
+        answered = True
+        for sale in sales:
             if sale.pos is not None:
-                await self._query(sale.pos.hash)
+                answered = await self._query(sale.pos.hash) and answered
+        return answered
 
     # --- internals --------------------------------------------------------------------------
 
@@ -119,10 +121,13 @@ class Detection:
         self._link.http_answered()
         return answer
 
-    async def _query(self, payment_hash: str) -> None:
+    async def _query(self, payment_hash: str) -> bool:
+        """Ask Blink for one invoice's status and apply it; say whether Blink answered."""
         status = await self._reach(self._http.invoice_status(payment_hash))
-        if status is not None:
-            self._apply(payment_hash, status, "status query")
+        if status is None:
+            return False
+        self._apply(payment_hash, status, "status query")
+        return True
 
     def _apply(self, payment_hash: str, status: InvoiceStatus, source: str) -> None:
         if status is InvoiceStatus.PAID:
@@ -147,9 +152,15 @@ class Detection:
             self._apply(news.payment_hash, news.status, "status subscription")
 
     async def _reconcile_loop(self) -> None:
+        # A query that went unanswered (a 500, a timeout, a 429 amid a restart's burst) must be
+        # asked again even while the socket is up: Blink has no replay, so a sale paid during an
+        # outage would otherwise wait for the next reconnect or restart to be forwarded.
+        unanswered = False
         while True:
             timeout: float | None = None
-            if self._link.state is not LinkState.UP:
+            if unanswered:
+                timeout = self._poll_interval
+            elif self._link.state is not LinkState.UP:
                 # Degraded: poll the open invoices slowly; with none open, only probe, slower.
                 busy = bool(self._journal.unsettled_sales())
                 timeout = self._poll_interval if busy else self._probe_interval
@@ -158,8 +169,9 @@ class Detection:
                     await self._catch_up.wait()
             self._catch_up.clear()
             unsettled = self._journal.unsettled_sales()
+            unanswered = False
             if unsettled:
-                await self.reconcile(unsettled)
+                unanswered = not await self.reconcile(unsettled)
             elif self._link.state is not LinkState.UP:
                 await self._probe()
 

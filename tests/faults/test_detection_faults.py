@@ -203,3 +203,23 @@ def test_payment_made_while_the_stall_was_offline_for_an_hour(harness: Harness) 
     harness.wait_forwarded(sale.id)
     _finish_clean(harness)
     assert harness.sb.balance("merchant") == 1800
+
+
+def test_a_failed_catch_up_query_is_asked_again_while_the_socket_is_up(harness: Harness) -> None:
+    """Paid while the terminal was off; its first status queries after the restart fail.
+
+    The socket comes up at once and pushes nothing (Blink has no replay), so only asking again
+    finds the payment; it used to wait for the next reconnect or restart.
+    """
+    assert harness.start()
+    sale = harness.open_sale(2400)
+    assert harness.stop() == 0
+    assert harness.pay(sale) == "SUCCESS"
+    # Two: the start-up catch-up and the one after the socket's first UP, if they are separate.
+    harness.sb.faults.fail_next(2, "500", operation="lnInvoicePaymentStatusByHash")
+    assert harness.start()
+    harness.wait_forwarded(sale.id)
+    assert _seen_via(harness, sale.id) == "status query"
+    assert not _http_faults(harness.sb), "both failures were really served"
+    _finish_clean(harness)
+    assert harness.sb.balance("merchant") == 2400
