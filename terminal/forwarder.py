@@ -56,8 +56,10 @@ from terminal.secret import redact
 
 log = logging.getLogger(__name__)
 
-# Blink allows merchant invoices to live up to 24 h; a replacement gets the longest life.
-REPLACEMENT_EXPIRY_MINUTES = 24 * 60
+# Blink allows BTC invoices up to 24 h. The merchant invoice (the first and any replacement)
+# must outlive the POS invoice by hours, so a stall that was offline when its customer paid can
+# still forward it later.
+MERCHANT_INVOICE_MINUTES = 24 * 60
 DEFAULT_CALL_TIMEOUT = 30.0
 
 
@@ -85,6 +87,25 @@ class ForwardApi(Protocol):
     ) -> Invoice:
         """An invoice paying into ``recipient_wallet_id``."""
         ...
+
+
+async def create_merchant_invoice(
+    api: ForwardApi, wallet_id: str, sale_id: str, amount_sats: int, memo: str
+) -> Invoice:
+    """The merchant's invoice for a sale: the sale's first one, and any replacement, alike."""
+    return await api.create_invoice_on_behalf(
+        wallet_id,
+        amount_sats,
+        memo=f"{memo} sale {sale_id}" if memo else f"sale {sale_id}",
+        expires_in_minutes=MERCHANT_INVOICE_MINUTES,
+    )
+
+
+def invoice_ref(invoice: Invoice) -> InvoiceRef:
+    """An invoice Blink made, as the journal keeps it."""
+    return InvoiceRef(
+        invoice.payment_request, invoice.payment_hash.lower(), float(invoice.expires_at)
+    )
 
 
 class ForwardOutcome(enum.Enum):
@@ -325,11 +346,8 @@ class Forwarder:
         crashpoints.crashpoint(crashpoints.BEFORE_REPLACE)
         try:
             async with asyncio.timeout(self._call_timeout):
-                invoice = await self._api.create_invoice_on_behalf(
-                    self._merchant_wallet_id,
-                    sale.amount_sats,
-                    memo=sale.memo or None,
-                    expires_in_minutes=REPLACEMENT_EXPIRY_MINUTES,
+                invoice = await create_merchant_invoice(
+                    self._api, self._merchant_wallet_id, sale.id, sale.amount_sats, sale.memo
                 )
         except (KeyRejected, ScopeDenied) as exc:
             return HardFailure(str(exc))
@@ -338,7 +356,7 @@ class Forwarder:
         except (BlinkError, TimeoutError) as exc:
             return CallLost(Action.REPLACE, _describe(exc))
         crashpoints.crashpoint(crashpoints.AFTER_REPLACE_CREATED)
-        new = InvoiceRef(invoice.payment_request, invoice.payment_hash.lower(), invoice.expires_at)
+        new = invoice_ref(invoice)
         self._journal.replace_merchant_invoice(sale.id, new, self._clock())
         crashpoints.crashpoint(crashpoints.AFTER_REPLACE_JOURNALED)
         log.info(

@@ -18,15 +18,11 @@ from terminal.errors import (
     ScopeDenied,
 )
 from terminal.flow.events import Event, InvoiceCreationFailed, InvoicesCreated
+from terminal.forwarder import create_merchant_invoice, invoice_ref
 from terminal.journal import Journal
-from terminal.journal_rules import InvoiceRef
 from terminal.shell.wallets import Wallets
 
 log = logging.getLogger(__name__)
-
-# Blink allows BTC invoices up to 24 h. The merchant invoice must outlive the POS invoice by
-# hours, so a stall that was offline when its customer paid can still forward it later.
-MERCHANT_INVOICE_MINUTES = 24 * 60
 
 
 class SaleMaker:
@@ -75,12 +71,7 @@ class SaleMaker:
         # would never be forwarded.
         try:
             self._journal.record_invoices(
-                sale.id,
-                InvoiceRef(pos.payment_request, pos.payment_hash, float(pos.expires_at)),
-                InvoiceRef(
-                    merchant.payment_request, merchant.payment_hash, float(merchant.expires_at)
-                ),
-                self._clock(),
+                sale.id, invoice_ref(pos), invoice_ref(merchant), self._clock()
             )
         except JournalError as exc:
             # Never shown, so never paid: the invoices simply expire on Blink.
@@ -111,11 +102,8 @@ class SaleMaker:
             expires_in_minutes=self._expiry_minutes,
             external_id=sale_id,
         )
-        merchant_call = self._http.create_invoice_on_behalf(
-            self._wallets.merchant,
-            amount_sats,
-            memo=f"{self._memo} sale {sale_id}",
-            expires_in_minutes=MERCHANT_INVOICE_MINUTES,
+        merchant_call = create_merchant_invoice(
+            self._http, self._wallets.merchant, sale_id, amount_sats, self._memo
         )
         results = await asyncio.gather(pos_call, merchant_call, return_exceptions=True)
         pos, merchant = results

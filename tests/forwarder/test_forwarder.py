@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import bolt11
 import pytest
 
 from terminal.forward_policy import PolicyConfig
@@ -111,6 +112,9 @@ async def test_an_expired_merchant_invoice_is_replaced_and_the_new_one_paid(rig:
     assert rig.blink.payments_for(old.hash) == 0
     assert rig.blink.payments_for(sale.merchant.hash) == 1
     assert rig.blink.invoices[sale.merchant.hash].wallet_id == MERCHANT_WALLET
+    # The replacement names the sale like the first invoice did, so the merchant can match it.
+    assert sale.memo == "Table 4"
+    assert bolt11.decode(sale.merchant.request).description == f"Table 4 sale {sale_id}"
 
 
 async def test_a_request_lost_in_flight_is_not_outrun_by_a_replacement(tmp_path: Path) -> None:
