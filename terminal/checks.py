@@ -9,7 +9,7 @@ from websockets.asyncio.client import connect
 
 from terminal.blink.http import BlinkHttp
 from terminal.config import Config
-from terminal.errors import BlinkError, BlinkUnreachable, KeyRejected, ScopeDenied
+from terminal.errors import BlinkError, BlinkUnreachable, KeyRejected
 from terminal.screens.geometry import MIN_QR_SIDE
 
 # What each key must be allowed to do. READ on BlinkPOS only when its wallet id must be looked up.
@@ -126,8 +126,6 @@ async def run_checks(config: Config, *, offline: bool = False) -> int:
                 await _check_key(report, merchant, "merchant", MERCHANT_SCOPES)
             finally:
                 await merchant.aclose()
-    except ScopeDenied as exc:
-        report.fail(str(exc), 3)
     finally:
         await pos.aclose()
     await _check_socket(report, config)
