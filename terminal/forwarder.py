@@ -259,7 +259,7 @@ class Forwarder:
         self._journal.mark_forwarded(sale.id, self._clock())
         merchant_hash = sale.merchant.hash if sale.merchant else "?"
         log.info(
-            "sale %s: forwarded %d sats (merchant invoice %s…)",
+            "sale %s: %d sats received and forwarded to the merchant (merchant invoice %s…)",
             sale.id,
             sale.amount_sats,
             merchant_hash[:12],

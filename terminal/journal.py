@@ -259,6 +259,14 @@ class Journal:
             ).fetchone()
             return None if row is None else self._load(cur, row[0])
 
+    def by_merchant_hash(self, payment_hash: str) -> Sale | None:
+        """The sale that made this merchant invoice (current or replaced), or None."""
+        with self._read() as cur:
+            row = cur.execute(
+                "SELECT sale_id FROM merchant_invoices WHERE hash = ?", (payment_hash.lower(),)
+            ).fetchone()
+            return None if row is None else self._load(cur, row[0])
+
     def open_sales(self) -> list[Sale]:
         """Sales whose POS invoice a payment may still move to paid, oldest first."""
         return self._in_states(WATCHED_STATES)

@@ -26,8 +26,6 @@ class MerchantLink:
         self._journal = journal
         self._http = http
         self._socket = socket
-        self.balance_sats: int | None = None
-        self.arrivals = 0
 
     async def run(self) -> None:
         """Refresh the balance, then report each arriving forward, forever."""
@@ -47,19 +45,12 @@ class MerchantLink:
             return
         wallet = account.wallet("BTC")
         if wallet is not None and wallet.balance is not None:
-            self.balance_sats = wallet.balance
             log.info("merchant balance: %d sats", wallet.balance)
 
     def _arrived(self, update: LnPaid) -> None:
         # Only invoices this terminal made for the merchant count as its forwards.
-        for sale in self._journal.recent(200):
-            hashes = {sale.merchant.hash} if sale.merchant else set()
-            hashes.update(ref.hash for ref in sale.replaced_merchants)
-            if update.payment_hash in hashes:
-                self.arrivals += 1
-                log.info(
-                    "sale %s arrived in the merchant's account (%s sats)",
-                    sale.id,
-                    update.amount_sats,
-                )
-                return
+        sale = self._journal.by_merchant_hash(update.payment_hash)
+        if sale is not None:
+            log.info(
+                "sale %s arrived in the merchant's account (%s sats)", sale.id, update.amount_sats
+            )

@@ -210,16 +210,13 @@ class Terminal:
         self._hw.show_links(pos, self._merchant_state)
 
     def _forward_result(self, result: ForwardResult) -> None:
-        sale = self._journal.sale(result.sale_id)
+        # The forwarder has logged what happened; here the merchant's screen learns of it.
         if result.outcome is ForwardOutcome.FORWARDED:
-            log.info(
-                "sale %s: %d sats received and forwarded to the merchant", sale.id, sale.amount_sats
-            )
             self.emit(ForwardSucceeded(result.sale_id))
         elif result.outcome is ForwardOutcome.DELAYED:
             self.emit(ForwardDelayed(result.sale_id, result.detail))
         elif result.outcome is ForwardOutcome.FAILING:
-            # The forwarder logged the reason; the merchant needs to know the money is safe.
+            # The merchant needs to know the money is safe.
             self.emit(
                 ForwardFailedHard(
                     result.sale_id,
@@ -228,10 +225,9 @@ class Terminal:
                 )
             )
         elif result.outcome is ForwardOutcome.REFUSED:
-            log.error("sale %s: forward refused by the payout guard: %s", sale.id, result.detail)
             self.emit(ForwardFailedHard(result.sale_id, "Forward refused", "Call the operator"))
         else:  # NOT_PAID: nothing was owed, nothing to show
-            log.debug("sale %s: nothing to forward (%s)", sale.id, result.detail)
+            log.debug("sale %s: nothing to forward (%s)", result.sale_id, result.detail)
 
     # --- effects into the world -----------------------------------------------------------
 

@@ -65,6 +65,18 @@ def open_sale(journal: Journal, n: int) -> str:
     return sale.id
 
 
+def test_a_merchant_invoice_finds_its_sale_current_or_replaced(journal: Journal) -> None:
+    # How the merchant link tells this terminal's forwards from the merchant's other income.
+    first, second = open_sale(journal, 1), open_sale(journal, 2)
+    journal.mark_paid(first, NOW + 1)
+    journal.replace_merchant_invoice(first, InvoiceRef("lnbcnew", f"{300:064x}", NOW + 9e4), NOW)
+    assert journal.by_merchant_hash(f"{101:064x}").id == first  # replaced, still the sale's
+    assert journal.by_merchant_hash(f"{300:064X}").id == first  # current; any hex case
+    assert journal.by_merchant_hash(f"{102:064x}").id == second
+    assert journal.by_merchant_hash(f"{1:064x}") is None  # a POS hash is not a merchant one
+    assert journal.by_merchant_hash(f"{999:064x}") is None
+
+
 def test_a_payment_is_journaled_before_anyone_hears_of_it(journal: Journal) -> None:
     sale_id = open_sale(journal, 1)
     events: list[Event] = []
