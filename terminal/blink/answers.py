@@ -66,8 +66,12 @@ def _is_scope_denial(info: BlinkErrorInfo) -> bool:
     return info.code == "NOT_AUTHORIZED" or "not authorized" in info.message.lower()
 
 
-def _is_auth_failure(info: BlinkErrorInfo) -> bool:
-    return info.code == "NOT_AUTHENTICATED" or "not authenticated" in info.message.lower()
+def is_auth_failure(info: BlinkErrorInfo) -> bool:
+    """The error says the key is not valid (HTTP answers and socket frames alike)."""
+    return (
+        info.code in ("NOT_AUTHENTICATED", "UNAUTHENTICATED")
+        or "not authenticated" in info.message.lower()
+    )
 
 
 def raise_for_fatal(
@@ -78,7 +82,7 @@ def raise_for_fatal(
     ``scope`` and ``operation`` say what a scope denial means ("RECEIVE", "create invoices").
     """
     for info in infos:
-        if _is_auth_failure(info):
+        if is_auth_failure(info):
             raise KeyRejected(key_name)
         if _is_scope_denial(info):
             raise ScopeDenied(key_name, scope, operation)

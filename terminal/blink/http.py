@@ -19,7 +19,7 @@ from terminal.errors import (
     MalformedAnswer,
     RateLimited,
 )
-from terminal.secret import Secret
+from terminal.secret import Secret, redact
 
 from . import documents
 from .answers import (
@@ -302,9 +302,9 @@ class BlinkHttp:
         try:
             status = PaymentStatus(raw_status)
         except ValueError as exc:
+            shown = redact(str(raw_status))[:40]
             raise MalformedAnswer(
-                f"Blink answered a payment with the unknown status {str(raw_status)[:40]!r}: "
-                "update the terminal"
+                f"Blink answered a payment with the unknown status {shown!r}: update the terminal"
             ) from exc
         return PaymentOutcome(status, infos)
 

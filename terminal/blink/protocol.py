@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import answers
+
 SUBPROTOCOL = "graphql-transport-ws"
 
 
@@ -126,18 +128,4 @@ def parse_frame(frame: str | bytes) -> ServerEvent:
 
 def is_auth_failure(errors: object) -> bool:
     """True when an ``errors`` list says the socket is not authenticated (a bad key)."""
-    if not isinstance(errors, list | tuple):
-        return False
-    for error in errors:
-        if not isinstance(error, Mapping):
-            continue
-        message = error.get("message")
-        if isinstance(message, str) and "not authenticated" in message.lower():
-            return True
-        codes = [error.get("code")]
-        extensions = error.get("extensions")
-        if isinstance(extensions, Mapping):
-            codes.append(extensions.get("code"))
-        if any(c in ("NOT_AUTHENTICATED", "UNAUTHENTICATED") for c in codes):
-            return True
-    return False
+    return any(answers.is_auth_failure(info) for info in answers.error_infos(errors))

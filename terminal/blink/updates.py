@@ -6,11 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from terminal.secret import redact
-
+from .answers import error_infos
 from .models import InvoiceStatus
-
-_MAX_MESSAGE = 200
 
 
 @dataclass(frozen=True)
@@ -65,11 +62,8 @@ def errors_message(payload: Mapping[str, Any] | object) -> str | None:
     errors = payload.get("errors")
     if not isinstance(errors, list) or not errors:
         return None
-    first = errors[0]
-    message = first.get("message") if isinstance(first, Mapping) else None
-    if not isinstance(message, str):
-        return "an error without a message"
-    return redact(message)[:_MAX_MESSAGE]
+    infos = error_infos(errors[:1])
+    return infos[0].message if infos else "an error without a message"
 
 
 def _data_field(payload: Mapping[str, Any], name: str | None) -> Mapping[str, Any] | None:
