@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from terminal.errors import BlinkRejected
-from terminal.sandbox.invoices import decode_invoice, make_invoice
+from terminal.sandbox.invoices import make_invoice, payment_hash_of
 
 EXTERNAL_ID = re.compile(r"^[a-z0-9_-]{1,100}$")  # §3, lowercase only
 MIN_EXPIRY_MIN = 1
@@ -154,7 +154,7 @@ class PayRequest(NamedTuple):
 class PayResult:
     """What ``lnInvoicePaymentSend`` answers: a status, payload errors, the payer's transaction."""
 
-    status: str | None
+    status: str
     errors: list[BlinkRejected] = field(default_factory=list)
     transaction: Transaction | None = None
 
@@ -268,8 +268,7 @@ class Ledger:
 
     def invoice_by_request(self, payment_request: str) -> Invoice | None:
         """The sandbox's invoice behind a BOLT11 string, or None if it is not ours."""
-        decoded = decode_invoice(payment_request)
-        return self.invoices.get(decoded.payment_hash)
+        return self.invoices.get(payment_hash_of(payment_request))
 
     def status(self, invoice: Invoice) -> str:
         """The invoice's status at sandbox time."""
@@ -288,26 +287,27 @@ class Ledger:
 
     def pay(self, wallet_id: str, payment_request: str, memo: str | None = None) -> PayResult:
         """Pay an invoice from ``wallet_id``: the rules of API-NOTES §5 and §7."""
-        result = self._pay(wallet_id, payment_request, memo)
         try:
-            payment_hash = decode_invoice(payment_request).payment_hash
-        except BlinkRejected:
-            payment_hash = ""
-        outcome = result.status or "FAILURE"
+            payment_hash: str | BlinkRejected = payment_hash_of(payment_request)
+        except BlinkRejected as exc:
+            payment_hash = exc
+        result = self._pay(wallet_id, payment_hash, memo)
+        outcome = result.status
         if result.errors:
             outcome += f":{result.errors[0].code or result.errors[0].blink_message}"
-        self.pay_requests.append(PayRequest(time.monotonic(), wallet_id, payment_hash, outcome))
+        known = payment_hash if isinstance(payment_hash, str) else ""
+        self.pay_requests.append(PayRequest(time.monotonic(), wallet_id, known, outcome))
         return result
 
-    def _pay(self, wallet_id: str, payment_request: str, memo: str | None) -> PayResult:
+    def _pay(
+        self, wallet_id: str, payment_hash: str | BlinkRejected, memo: str | None
+    ) -> PayResult:
         payer = self.wallet(wallet_id)
         if payer is None:
             return PayResult("FAILURE", [BlinkRejected(WALLET_ERROR)])
-        try:
-            decoded = decode_invoice(payment_request)
-        except BlinkRejected as exc:
-            return PayResult("FAILURE", [exc])
-        invoice = self.invoices.get(decoded.payment_hash)
+        if isinstance(payment_hash, BlinkRejected):  # the invoice did not decode
+            return PayResult("FAILURE", [payment_hash])
+        invoice = self.invoices.get(payment_hash)
         if invoice is None:
             # Not our node's invoice: the real Blink would route it out over Lightning.
             return PayResult(

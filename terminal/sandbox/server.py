@@ -174,7 +174,7 @@ class Sandbox:
     async def pay(self, payment_request: str, payer: str = "customer") -> str:
         """Pay as ``payer``'s wallet app would; return the PaymentSendResult status."""
         result = self.ledger.pay(self.wallet_id(payer), payment_request)
-        return result.status or "FAILURE"
+        return result.status
 
     def pay_latest(self, payer: str = "customer") -> tuple[Invoice | None, str]:
         """Pay the newest PENDING invoice of the BlinkPOS account (the demo's customer)."""
@@ -182,7 +182,7 @@ class Sandbox:
         if invoice is None:
             return None, "NO_PENDING_INVOICE"
         result = self.ledger.pay(self.wallet_id(payer), invoice.payment_request)
-        return invoice, result.status or "FAILURE"
+        return invoice, result.status
 
     def _in_loop(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` on the sandbox's loop thread (tests may poke from another thread)."""
