@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from terminal.flow.events import Event, InvoiceExpired, PaymentSettled
 from terminal.journal import Journal
-from terminal.journal_rules import SaleState
+from terminal.journal_rules import UNSETTLED_STATES, SaleState
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class Settler:
     def expired(self, payment_hash: str) -> None:
         """Note: POS invoice ``payment_hash`` expired unpaid (a late payment still counts)."""
         sale = self._journal.by_pos_hash(payment_hash)
-        if sale is None or sale.state not in (SaleState.OPEN, SaleState.CANCELLED):
+        if sale is None or sale.state not in UNSETTLED_STATES:
             return
         # Blink's EXPIRED is final: an expired invoice can never be paid, so the sale is settled
         # (unpaid) and need not be queried again, cancelled or not.
