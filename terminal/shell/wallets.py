@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from terminal.blink.http import BlinkHttp
+from terminal.blink.reconnect import backoff
 from terminal.config import Config
 from terminal.errors import BlinkError, BlinkRejected, ConfigError, KeyRejected, ScopeDenied
 from terminal.shell.poslink import PosLink
@@ -45,7 +46,7 @@ async def _lookup(config: Config, http: BlinkHttp) -> Wallets:
 
 async def resolve_wallets(config: Config, http: BlinkHttp, link: PosLink) -> Wallets:
     """The wallet ids, from the configuration or Blink, retrying until Blink answers."""
-    delay = 1.0
+    delays = backoff()  # jittered, as the socket's: a fleet back from one outage spreads out
     while True:
         try:
             return await _lookup(config, http)
@@ -64,5 +65,5 @@ async def resolve_wallets(config: Config, http: BlinkHttp, link: PosLink) -> Wal
         except BlinkError as exc:
             link.http_failed(str(exc))
             log.info("wallets not known yet: %s", exc)
-            delay = min(delay * 2, 30.0)
+            delay = next(delays)
         await asyncio.sleep(delay)
