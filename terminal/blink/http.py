@@ -225,9 +225,9 @@ class BlinkHttp:
         external_id: str | None = None,
     ) -> Invoice:
         """An invoice on one of the key's own wallets (needs RECEIVE)."""
-        payload = _invoice_input("walletId", wallet_id, amount_sats, memo, expires_in_minutes)
-        if external_id is not None:
-            payload["externalId"] = external_id
+        payload = _invoice_input(
+            "walletId", wallet_id, amount_sats, memo, expires_in_minutes, external_id
+        )
         return await self._invoice(
             documents.LN_INVOICE_CREATE, "lnInvoiceCreate", payload, "RECEIVE", "create invoices"
         )
@@ -243,10 +243,13 @@ class BlinkHttp:
     ) -> Invoice:
         """An invoice paying into somebody else's wallet (no key needed)."""
         payload = _invoice_input(
-            "recipientWalletId", recipient_wallet_id, amount_sats, memo, expires_in_minutes
+            "recipientWalletId",
+            recipient_wallet_id,
+            amount_sats,
+            memo,
+            expires_in_minutes,
+            external_id,
         )
-        if external_id is not None:
-            payload["externalId"] = external_id
         return await self._invoice(
             documents.LN_INVOICE_CREATE_ON_BEHALF,
             "lnInvoiceCreateOnBehalfOfRecipient",
@@ -360,10 +363,11 @@ def _invoice_input(
     amount_sats: int,
     memo: str | None,
     expires_in_minutes: int | None,
+    external_id: str | None,
 ) -> dict[str, object]:
-    payload: dict[str, object] = {wallet_field: wallet_id, "amount": amount_sats}
-    if memo is not None:
-        payload["memo"] = memo
-    if expires_in_minutes is not None:
-        payload["expiresIn"] = expires_in_minutes
-    return payload
+    optional = {"memo": memo, "expiresIn": expires_in_minutes, "externalId": external_id}
+    return {
+        wallet_field: wallet_id,
+        "amount": amount_sats,
+        **{name: value for name, value in optional.items() if value is not None},
+    }
