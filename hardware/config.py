@@ -6,15 +6,13 @@ checks types and ranges, and raises :class:`terminal.errors.ConfigError` naming 
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import Self
 
+from terminal.config_table import Table, is_loopback
 from terminal.errors import ConfigError
-
-T = TypeVar("T")
 
 PANELS_128X128 = ("ssd1351", "ssd1327")
 PANELS_128X64 = ("sh1106", "ssd1306", "ssd1309")
@@ -29,53 +27,16 @@ SPI_SPEEDS_HZ = tuple(
 GPIO_RANGE = range(28)
 
 
-class _Table:
-    """Typed reads from one TOML table; remembers which keys were read to refuse the rest."""
-
-    def __init__(self, section: str, table: Mapping[str, object]) -> None:
-        self.section = section
-        self.table = table
-        self.read: set[str] = set()
-
-    def setting(self, key: str) -> str:
-        return f"{self.section}.{key}"
-
-    def get(self, key: str, kind: type[T], default: T) -> T:
-        self.read.add(key)
-        if key not in self.table:
-            return default
-        value = self.table[key]
-        # bool is an int in Python; a TOML `true` must not pass for a pin number.
-        if kind is int and isinstance(value, bool):
-            raise ConfigError(self.setting(key), "must be a whole number, not true/false")
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind):
-            raise ConfigError(
-                self.setting(key), f"must be {kind.__name__}, got {type(value).__name__}"
-            )
-        return value
-
-    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.get(key, str, default)
-        if value not in choices:
-            raise ConfigError(
-                self.setting(key), f"unknown value {value!r}", f"use one of: {', '.join(choices)}"
-            )
-        return value
-
-    def number(self, key: str, default: int, low: int, high: int) -> int:
-        value = self.get(key, int, default)
-        if not low <= value <= high:
-            raise ConfigError(self.setting(key), f"{value} is out of range", f"use {low}..{high}")
-        return value
+class _PinTable(Table):
+    """The shared table reader plus the GPIO-shaped settings only hardware sections have."""
 
     def pin(self, key: str, default: int | None) -> int | None:
         """A BCM pin number; -1 (or absent with no default) means not fitted."""
         self.read.add(key)
-        if key not in self.table:
+        if key not in self.raw:
             return default
-        value = self.get(key, int, -1)
+        # The default only shapes the example in a type error; -1 (none) is always right too.
+        value = self.get(key, int, -1 if default is None else default)
         if value == -1:
             return None
         if value not in GPIO_RANGE:
@@ -87,27 +48,35 @@ class _Table:
         return value
 
     def pins(self, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        """A list of BCM pin numbers."""
         self.read.add(key)
-        if key not in self.table:
+        if key not in self.raw:
             return default
-        value = self.table[key]
+        value = self.raw[key]
         if not isinstance(value, list) or not all(
             isinstance(p, int) and not isinstance(p, bool) for p in value
         ):
-            raise ConfigError(self.setting(key), "must be a list of BCM pin numbers")
+            raise ConfigError(
+                self.setting(key),
+                "must be a list of BCM pin numbers",
+                f"write e.g. {key} = {list(default)}",
+            )
         bad = [p for p in value if p not in GPIO_RANGE]
         if bad:
             raise ConfigError(self.setting(key), f"no such GPIO: {bad}", "use BCM numbers 0..27")
         return tuple(value)
 
-    def done(self) -> None:
-        unknown = sorted(set(self.table) - self.read)
-        if unknown:
+    def labels(self, key: str) -> tuple[str, ...]:
+        """A list of strings, one per keypad row; absent means none."""
+        self.read.add(key)
+        value = self.raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
             raise ConfigError(
-                self.setting(unknown[0]),
-                "unknown setting",
-                "check the spelling against docs/configuration.md",
+                self.setting(key),
+                "must be a list of strings, one per row",
+                'write e.g. labels = ["123A", "456B", "789C", "*0#D"]',
             )
+        return tuple(value)
 
 
 def _no_duplicates(section: str, named: Mapping[str, int | None]) -> None:
@@ -148,7 +117,7 @@ class DisplayConfig:
     @classmethod
     def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
         """The [display] section, validated."""
-        t = _Table("display", table)
+        t = _PinTable("display", table)
         driver = t.choice("driver", cls.driver, PANELS + DESKTOP_DISPLAYS)
         capture = t.get("capture_dir", str, "")
         spi_speed = t.get("spi_speed_hz", int, cls.spi_speed_hz)
@@ -176,7 +145,7 @@ class DisplayConfig:
             terminal_scale=t.number("terminal_scale", cls.terminal_scale, 1, 4),
             qr=t.get("qr", bool, cls.qr),
         )
-        t.done()
+        t.finish()
         if driver == "capture" and made.capture_dir is None:
             raise ConfigError(
                 "display.capture_dir",
@@ -225,7 +194,7 @@ class KeypadConfig:
     def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
         """The [keypad] section, validated."""
         del base_dir  # no paths in this section
-        t = _Table("keypad", table)
+        t = _PinTable("keypad", table)
         layout = t.choice("layout", cls.layout, ("4x4", "3x4"))
         default_cols = cls.col_pins if layout == "4x4" else cls.col_pins[:3]
         made = cls(
@@ -233,10 +202,10 @@ class KeypadConfig:
             layout=layout,
             row_pins=t.pins("row_pins", cls.row_pins),
             col_pins=t.pins("col_pins", default_cols),
-            labels=tuple(_labels(t)),
+            labels=t.labels("labels"),
             scan_ms=t.number("scan_ms", cls.scan_ms, 5, 100),
         )
-        t.done()
+        t.finish()
         n_cols = 4 if layout == "4x4" else 3
         if len(made.row_pins) != 4:
             raise ConfigError("keypad.row_pins", f"a {layout} keypad has 4 rows", "list 4 BCM pins")
@@ -258,14 +227,6 @@ class KeypadConfig:
         return made
 
 
-def _labels(t: _Table) -> list[str]:
-    t.read.add("labels")
-    value = t.table.get("labels", [])
-    if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
-        raise ConfigError("keypad.labels", "must be a list of strings, one per row")
-    return list(value)
-
-
 @dataclass(frozen=True)
 class IndicatorConfig:
     """LEDs for the two links and the sale status, and a buzzer."""
@@ -281,7 +242,7 @@ class IndicatorConfig:
     def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
         """The [indicators] section, validated."""
         del base_dir
-        t = _Table("indicators", table)
+        t = _PinTable("indicators", table)
         made = cls(
             driver=t.choice("driver", cls.driver, ("gpio", "none")),
             pos_led=t.pin("pos_led", cls.pos_led),
@@ -290,7 +251,7 @@ class IndicatorConfig:
             buzzer=t.pin("buzzer", cls.buzzer),
             tonal_buzzer=t.get("tonal_buzzer", bool, cls.tonal_buzzer),
         )
-        t.done()
+        t.finish()
         _no_duplicates(
             "indicators",
             {
@@ -323,7 +284,7 @@ class PowerConfig:
     def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
         """The [power] section, validated."""
         del base_dir
-        t = _Table("power", table)
+        t = Table("power", table)
         made = cls(
             driver=t.choice("driver", cls.driver, ("none", "pisugar", "ina219", "simulated")),
             pisugar_host=t.get("pisugar_host", str, cls.pisugar_host),
@@ -332,22 +293,16 @@ class PowerConfig:
             ina219_address=t.number("ina219_address", cls.ina219_address, 0x40, 0x4F),
             ina219_profile=t.choice("ina219_profile", cls.ina219_profile, INA219_PROFILES),
             poll_seconds=t.number("poll_seconds", cls.poll_seconds, 5, 600),
-            timeout_seconds=t.get("timeout_seconds", float, cls.timeout_seconds),
+            timeout_seconds=t.number("timeout_seconds", cls.timeout_seconds, 0.1, 30.0),
         )
-        t.done()
-        try:
-            loopback = ipaddress.ip_address(made.pisugar_host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
+        t.finish()
+        if not is_loopback(made.pisugar_host):
             # pisugar-server has no authentication and accepts set_* commands.
             raise ConfigError(
                 "power.pisugar_host",
                 "must be a loopback address",
                 'use "127.0.0.1" and bind pisugar-server to it',
             )
-        if not 0.1 <= made.timeout_seconds <= 30:
-            raise ConfigError("power.timeout_seconds", "out of range", "use 0.1..30")
         return made
 
 
@@ -365,10 +320,10 @@ class GpioConfig:
     def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
         """The [gpio] section, validated."""
         del base_dir
-        t = _Table("gpio", table)
+        t = Table("gpio", table)
         made = cls(
             pin_factory=t.choice("pin_factory", cls.pin_factory, PIN_FACTORIES),
             mock_revision=t.get("mock_revision", str, cls.mock_revision),
         )
-        t.done()
+        t.finish()
         return made

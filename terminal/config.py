@@ -8,23 +8,21 @@ The format is documented in ``docs/configuration.md``.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import urlsplit
 
 from hardware.config import DisplayConfig, GpioConfig, IndicatorConfig, KeypadConfig, PowerConfig
+from terminal.config_table import Table, is_loopback
 from terminal.errors import ConfigError
 from terminal.keyfile import read_key
 from terminal.secret import Secret
 
 DEFAULT_PATH = Path("/etc/blink-terminal/terminal.toml")
 _LOG_LEVELS = ("debug", "info", "warning", "error")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -80,63 +78,6 @@ class Config:
     gpio: GpioConfig
 
 
-class _Table:
-    """One TOML table being read: typed getters that name the setting in every error."""
-
-    def __init__(self, name: str, raw: Mapping[str, object]) -> None:
-        self.name = name
-        self.raw = raw
-        self.used: set[str] = set()
-
-    def get(self, key: str, kind: type[T], default: T) -> T:
-        self.used.add(key)
-        value = self.raw.get(key, default)
-        # TOML integers are acceptable where a float is wanted; bools are not ints here.
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ConfigError(
-                f"{self.name}.{key}",
-                f"must be {_kind_name(kind)}, not {type(value).__name__}",
-                f"write e.g. {key} = {_example(kind)}",
-            )
-        return value
-
-    def optional_str(self, key: str) -> str | None:
-        value = self.get(key, str, "").strip()
-        return value or None
-
-    def finish(self) -> None:
-        unknown = sorted(set(self.raw) - self.used)
-        if unknown:
-            raise ConfigError(
-                f"{self.name}.{unknown[0]}",
-                "is not a known setting",
-                "check the spelling against docs/configuration.md",
-            )
-
-
-def _kind_name(kind: type) -> str:
-    return {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}.get(
-        kind, kind.__name__
-    )
-
-
-def _example(kind: type) -> str:
-    return {str: '"text"', int: "10", float: "10.0", bool: "true"}.get(kind, "...")
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_url(setting: str, url: str, secure: str, plain: str) -> str:
     """``url`` if it uses ``secure`` (or ``plain`` on loopback only); else a ConfigError."""
     parts = urlsplit(url)
@@ -144,7 +85,7 @@ def check_url(setting: str, url: str, secure: str, plain: str) -> str:
         raise ConfigError(
             setting, f"{url!r} is not a URL", f"write e.g. {secure}://api.blink.sv/graphql"
         )
-    if parts.scheme == secure or (parts.scheme == plain and _is_loopback(parts.hostname)):
+    if parts.scheme == secure or (parts.scheme == plain and is_loopback(parts.hostname)):
         return url
     if parts.scheme == plain:
         raise ConfigError(
@@ -209,7 +150,7 @@ def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
     base_dir = path.parent
     tables = _tables(document)
 
-    t = _Table("terminal", tables["terminal"])
+    t = Table("terminal", tables["terminal"])
     name = t.get("name", str, "Blink terminal").strip()
     if not name or len(name) > 40:
         raise ConfigError(
@@ -219,25 +160,13 @@ def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
     state_dir = Path(state_dir_text) if state_dir_text else _default_state_dir(base_dir)
     if not state_dir.is_absolute():
         state_dir = base_dir / state_dir
-    max_amount = t.get("max_amount_sats", int, 1_000_000)
-    if not 1 <= max_amount <= 100_000_000:
-        raise ConfigError("terminal.max_amount_sats", "must be between 1 and 100000000", "")
-    expiry = t.get("invoice_expiry_minutes", int, 15)
-    if not 1 <= expiry <= 60:
-        raise ConfigError(
-            "terminal.invoice_expiry_minutes", "must be between 1 and 60", "15 suits a shop counter"
-        )
-    log_level = t.get("log_level", str, "info").lower()
-    if log_level not in _LOG_LEVELS:
-        raise ConfigError(
-            "terminal.log_level",
-            f"{log_level!r} is not a level",
-            f"use one of {', '.join(_LOG_LEVELS)}",
-        )
+    max_amount = t.number("max_amount_sats", 1_000_000, 1, 100_000_000)
+    expiry = t.number("invoice_expiry_minutes", 15, 1, 60)
+    log_level = t.choice("log_level", "info", _LOG_LEVELS, fold_case=True)
     t.finish()
     terminal = TerminalSettings(name, state_dir, max_amount, expiry, log_level)
 
-    b = _Table("blink", tables["blink"])
+    b = Table("blink", tables["blink"])
     blink = BlinkSettings(
         api_url=check_url(
             "blink.api_url", b.get("api_url", str, "https://api.blink.sv/graphql"), "https", "http"
@@ -245,15 +174,11 @@ def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
         ws_url=check_url(
             "blink.ws_url", b.get("ws_url", str, "wss://ws.blink.sv/graphql"), "wss", "ws"
         ),
-        timeout_seconds=b.get("timeout_seconds", float, 10.0),
+        timeout_seconds=b.number("timeout_seconds", 10.0, 1.0, 120.0),
     )
-    if not 1.0 <= blink.timeout_seconds <= 120.0:
-        raise ConfigError(
-            "blink.timeout_seconds", "must be between 1 and 120 seconds", "10 is a good start"
-        )
     b.finish()
 
-    p = _Table("blinkpos", tables["blinkpos"])
+    p = Table("blinkpos", tables["blinkpos"])
     key_file = p.get("key_file", str, "")
     if not key_file:
         raise ConfigError(
@@ -267,7 +192,7 @@ def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
     )
     p.finish()
 
-    m = _Table("merchant", tables["merchant"])
+    m = Table("merchant", tables["merchant"])
     username = m.optional_str("username")
     wallet_id = m.optional_str("wallet_id")
     if (username is None) == (wallet_id is None):

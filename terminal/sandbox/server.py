@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import ipaddress
 import logging
 import os
 import threading
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from graphql import GraphQLError
 
+from terminal.config_table import is_loopback
 from terminal.errors import ConfigError
 from terminal.sandbox import shapes
 from terminal.sandbox.api import PRICE_CHANNEL, BlinkApi, Caller, root_fields
@@ -34,11 +34,7 @@ KEY_NAMES = ("blinkpos", "merchant", "customer", "blinkpos_receive_only", "blink
 
 def require_loopback(host: str) -> None:
     """Refuse any address but loopback: the sandbox hands out spendable-looking keys."""
-    try:
-        ok = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        ok = host == "localhost"
-    if not ok:
+    if not is_loopback(host):
         raise ConfigError("sandbox host", f"{host} is not a loopback address", "use 127.0.0.1")
 
 

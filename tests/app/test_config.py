@@ -63,6 +63,9 @@ def test_the_key_never_shows_in_the_config_repr(tmp_path: Path) -> None:
         ),
         (("[terminal]", "[terminal]\nmax_amount_sats = -1"), "terminal.max_amount_sats"),
         (("[terminal]", "[terminal]\nlog_level = 'loud'"), "terminal.log_level"),
+        (("[terminal]", "[terminal]\nmax_amount_sats = true"), "terminal.max_amount_sats"),
+        (("[blink]", "[blink]\ntimeout_seconds = 0.5"), "blink.timeout_seconds"),
+        (("[blink]", "[blink]\ntimeout_seconds = '10'"), "blink.timeout_seconds"),
         (("[terminal]", "[terminal]\nnmae = 'typo'"), "terminal.nmae"),
         (("https://api.blink.sv", "http://api.blink.sv"), "blink.api_url"),
         (("wss://ws.blink.sv", "ws://ws.blink.sv"), "blink.ws_url"),
@@ -92,6 +95,34 @@ def test_plain_http_is_allowed_on_loopback_only(tmp_path: Path) -> None:
     )
     config = load_config(write(tmp_path, text))
     assert config.blink.api_url.startswith("http://127.0.0.1")
+
+
+def test_a_wrong_type_says_what_is_wanted_and_shows_a_right_value(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, BASE.replace('name = "Corner Café"', "name = 5")))
+    assert caught.value.problem == "must be a string, not a whole number"
+    assert caught.value.fix == 'write e.g. name = "Blink terminal"'
+
+
+def test_a_number_out_of_range_gives_the_range_and_a_right_value(tmp_path: Path) -> None:
+    text = BASE.replace("[terminal]", "[terminal]\ninvoice_expiry_minutes = 90")
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert caught.value.problem == "must be between 1 and 60, not 90"
+    assert caught.value.fix == "write e.g. invoice_expiry_minutes = 15"
+
+
+def test_log_level_may_be_written_in_any_case(tmp_path: Path) -> None:
+    config = load_config(
+        write(tmp_path, BASE.replace("[terminal]", "[terminal]\nlog_level = 'INFO'"))
+    )
+    assert config.terminal.log_level == "info"
+
+
+def test_a_whole_number_timeout_is_read_as_seconds(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, BASE.replace("[blink]", "[blink]\ntimeout_seconds = 30")))
+    assert config.blink.timeout_seconds == 30.0
+    assert isinstance(config.blink.timeout_seconds, float)
 
 
 def test_a_key_file_others_can_read_is_refused_like_ssh_does(tmp_path: Path) -> None:

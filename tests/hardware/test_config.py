@@ -92,6 +92,12 @@ def test_capture_dir_is_relative_to_the_config_file() -> None:
         (IndicatorConfig, {"buzzer": "18"}, "indicators.buzzer"),
         (PowerConfig, {"driver": "pisugar", "pisugar_host": "192.168.1.5"}, "power.pisugar_host"),
         (PowerConfig, {"ina219_profile": "big"}, "power.ina219_profile"),
+        (PowerConfig, {"pisugar_host": "pisugar.local"}, "power.pisugar_host"),
+        (PowerConfig, {"timeout_seconds": 60}, "power.timeout_seconds"),
+        (PowerConfig, {"timeout_seconds": True}, "power.timeout_seconds"),
+        (DisplayConfig, {"qr": 1}, "display.qr"),
+        (KeypadConfig, {"labels": "123A"}, "keypad.labels"),
+        (KeypadConfig, {"row_pins": [5, 6, 13, True]}, "keypad.row_pins"),
         (GpioConfig, {"pin_factory": "wiringpi"}, "gpio.pin_factory"),
     ],
 )
@@ -105,3 +111,29 @@ def test_mistakes_name_the_setting(cls: Any, table: dict[str, object], setting: 
 def test_minus_one_means_not_fitted() -> None:
     cfg = IndicatorConfig.from_table({"buzzer": -1}, base_dir=BASE)
     assert cfg.buzzer is None
+
+
+def test_pisugar_may_be_named_localhost() -> None:
+    # localhost is loopback, as it already was for blink.api_url and the sandbox.
+    for host in ("localhost", "127.0.0.1", "::1"):
+        assert PowerConfig.from_table({"pisugar_host": host}, base_dir=BASE).pisugar_host == host
+
+
+def test_a_whole_number_timeout_is_read_as_seconds() -> None:
+    power = PowerConfig.from_table({"timeout_seconds": 3}, base_dir=BASE)
+    assert power.timeout_seconds == 3.0
+    assert isinstance(power.timeout_seconds, float)
+
+
+def test_a_true_for_a_pin_is_refused_with_a_right_value() -> None:
+    with pytest.raises(ConfigError) as caught:
+        DisplayConfig.from_table({"gpio_dc": True}, base_dir=BASE)
+    assert caught.value.problem == "must be a whole number, not true/false"
+    assert caught.value.fix == "write e.g. gpio_dc = 24"
+
+
+def test_an_unknown_choice_lists_the_choices() -> None:
+    with pytest.raises(ConfigError) as caught:
+        GpioConfig.from_table({"pin_factory": "wiringpi"}, base_dir=BASE)
+    assert "lgpio" in caught.value.fix
+    assert "mock" in caught.value.fix
