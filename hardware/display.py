@@ -46,9 +46,13 @@ def open_display(
     *,
     serial_interface: Any = None,
     stream: IO[str] | None = None,
-    backlight: Callable[[bool], None] | None = None,
+    pin_factory: Any = None,
 ) -> Display:
-    """The display ``cfg`` names. ``serial_interface`` replaces the bus (tests, the benchmark)."""
+    """The display ``cfg`` names. ``serial_interface`` replaces the bus (tests, the benchmark).
+
+    ``pin_factory`` is the gpiozero factory from ``[gpio]``; a switched st7789 backlight is the
+    one line the display drives through gpiozero (see :func:`needs_pin_factory`).
+    """
     if cfg.driver == "dummy":
         from luma.core.device import dummy
 
@@ -64,7 +68,14 @@ def open_display(
     if cfg.driver in ("capture", "pygame"):
         return _emulator(cfg)
     bus = serial_interface if serial_interface is not None else _open_bus(cfg)
-    return _panel(cfg, bus, backlight)
+    return _panel(cfg, bus, pin_factory)
+
+
+def needs_pin_factory(cfg: DisplayConfig) -> bool:
+    """True when the display drives a GPIO line through gpiozero: a switched st7789 backlight."""
+    # luma's spi() drives the D/C and reset lines through RPi.GPIO, not gpiozero, so no other
+    # panel needs the factory.
+    return cfg.driver == "st7789" and cfg.gpio_backlight is not None
 
 
 def _emulator(cfg: DisplayConfig) -> Display:
@@ -161,11 +172,11 @@ def _open_bus(cfg: DisplayConfig) -> Any:
         ) from exc
 
 
-def _panel(cfg: DisplayConfig, bus: Any, backlight: Callable[[bool], None] | None) -> Display:
+def _panel(cfg: DisplayConfig, bus: Any, pin_factory: Any) -> Display:
     from luma.core import error as luma_error
 
     try:
-        device = _make_panel(cfg, bus, backlight)
+        device = _make_panel(cfg, bus, pin_factory)
     except luma_error.DeviceNotFoundError as exc:
         raise HardwareError(
             f"the {cfg.driver} panel does not answer: check its wiring and power; on I2C run "
@@ -187,12 +198,12 @@ def _panel(cfg: DisplayConfig, bus: Any, backlight: Callable[[bool], None] | Non
     return device  # type: ignore[no-any-return]
 
 
-def _make_panel(cfg: DisplayConfig, bus: Any, backlight: Callable[[bool], None] | None) -> Any:
+def _make_panel(cfg: DisplayConfig, bus: Any, pin_factory: Any) -> Any:
     if cfg.driver == "st7789":
         from luma.lcd.device import st7789
 
         # Without a callable luma imports RPi.GPIO for the backlight, which a Pi 5 lacks.
-        light = backlight or _backlight(cfg)
+        light = _backlight(cfg, pin_factory)
         return st7789(serial_interface=bus, rotate=cfg.rotate, backlight=light)
     from luma.oled import device as oled
 
@@ -204,22 +215,23 @@ def _make_panel(cfg: DisplayConfig, bus: Any, backlight: Callable[[bool], None] 
 class _GpioBacklight:
     """The st7789 backlight on a gpiozero LED (luma calls it with True/False)."""
 
-    def __init__(self, pin: int) -> None:
+    def __init__(self, pin: int, pin_factory: Any) -> None:
         from gpiozero import LED
 
-        self._led = LED(pin)
+        self._led = LED(pin, pin_factory=pin_factory)
 
     def __call__(self, on: bool) -> None:
         self._led.value = bool(on)
 
     def cleanup(self) -> None:
+        """Release the pin; luma's ``cleanup()`` calls this after switching the light off."""
         self._led.close()
 
 
-def _backlight(cfg: DisplayConfig) -> Callable[[bool], None]:
+def _backlight(cfg: DisplayConfig, pin_factory: Any) -> Callable[[bool], None]:
     if cfg.gpio_backlight is None:
         return _no_backlight
-    return _GpioBacklight(cfg.gpio_backlight)
+    return _GpioBacklight(cfg.gpio_backlight, pin_factory)
 
 
 def _no_backlight(on: bool) -> None:

@@ -20,6 +20,7 @@ from hardware import (
     open_keypad,
     open_pin_factory,
 )
+from hardware.display import needs_pin_factory
 from terminal.config import Config
 from terminal.keys import Key
 from terminal.links import LinkState
@@ -65,10 +66,10 @@ class Peripherals:
         needs_pins = (
             config.keypad.driver == "matrix"
             or config.indicators.driver == "gpio"
-            or (config.display.is_panel)
+            or needs_pin_factory(config.display)
         )
         pin_factory = open_pin_factory(config.gpio) if needs_pins else None
-        display = open_display(config.display)
+        display = open_display(config.display, pin_factory=pin_factory)
         geometry = geometry_of(display, config.display)
         warning = qr_warning(geometry)
         if warning:

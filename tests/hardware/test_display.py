@@ -9,11 +9,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from gpiozero.pins.mock import MockFactory
 from luma.core.device import dummy
 from PIL import Image, ImageDraw
 
 from hardware.config import DisplayConfig
-from hardware.display import geometry_of, open_display
+from hardware.display import geometry_of, needs_pin_factory, open_display
 from hardware.display_worker import DisplayWorker
 from hardware.recording import RecordingSerial
 from hardware.tty_display import TerminalDisplay, half_blocks
@@ -209,6 +210,43 @@ def test_real_drivers_on_a_recording_bus(
     assert serial.data_bytes > 0
     geometry = geometry_of(display, DisplayConfig(driver=driver))
     assert geometry.qr_capable == (size[1] >= 128)
+
+
+@pytest.mark.filterwarnings("ignore:Image.Image.getdata:DeprecationWarning")
+def test_a_switched_backlight_sits_on_the_configured_pin_factory(
+    mock_factory: MockFactory,
+) -> None:
+    # mock_factory is gpiozero's default here; the factory [gpio] names is another one.
+    configured = MockFactory(revision="902120")
+    try:
+        display = open_display(
+            DisplayConfig(driver="st7789", gpio_backlight=26),
+            serial_interface=RecordingSerial(),
+            pin_factory=configured,
+        )
+        light = configured.pin(26)
+        assert light.function == "output"
+        assert [s.state for s in light.states] == [False, True], "luma lights it on start-up"
+        assert mock_factory.pins == {}, "gpiozero's default factory was never touched"
+        display.cleanup()
+        assert [s.state for s in light.states] == [False, True, False]
+        assert light.function == "input", "cleanup released the pin"
+    finally:
+        configured.reset()
+
+
+@pytest.mark.parametrize(
+    ("cfg", "needed"),
+    [
+        (DisplayConfig(driver="st7789", gpio_backlight=26), True),
+        (DisplayConfig(driver="st7789"), False),  # backlight wired to 3V3
+        (DisplayConfig(driver="ssd1351", interface="spi"), False),  # D/C and reset: RPi.GPIO
+        (DisplayConfig(driver="ssd1306", interface="i2c"), False),
+        (DisplayConfig(driver="dummy"), False),
+    ],
+)
+def test_only_a_switched_backlight_needs_the_pin_factory(cfg: DisplayConfig, needed: bool) -> None:
+    assert needs_pin_factory(cfg) is needed
 
 
 def test_dummy_display_geometry_follows_config() -> None:
