@@ -29,7 +29,10 @@ class QrDoesNotFit(TerminalError):
 
 @dataclass(frozen=True)
 class QrLayout:
-    """A QR rendered for a box: ``image`` is mode "L", square, quiet zone included."""
+    """A QR rendered for a box: ``image`` is mode "L", square, quiet zone included.
+
+    Layouts are cached and shared (see :func:`layout`): copy ``image`` before changing it.
+    """
 
     image: Image.Image
     version: int
@@ -65,8 +68,11 @@ def _scale_for(modules: int, side: int) -> int:
     return side // (modules + 2 * MIN_QUIET)
 
 
+@functools.lru_cache(maxsize=8)
 def layout(payment_request: str, width: int, height: int) -> QrLayout:
     """The largest crisp QR of ``payment_request`` that fits a ``width`` x ``height`` box."""
+    # Cached: the countdown redraws the invoice screen every second and each frame asks for
+    # two or three boxes (full panel, then with a caption strip); the answer never changes.
     text = payload(payment_request)
     side = min(width, height)
     best: tuple[int, segno.QRCode] | None = None
