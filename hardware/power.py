@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -128,28 +127,20 @@ def _swap(word: int) -> int:
 class INA219Battery:
     """An INA219 on I2C (Waveshare UPS HATs): percent from volts, charging from current sign.
 
-    ``bus`` is an smbus2-like object (``read_word_data(addr, reg)``); ``lock`` serialises the I2C
-    bus with an I2C display on the same wires.
+    ``bus`` is an smbus2-like object (``read_word_data(addr, reg)``). It may share the wires
+    with an I2C display without a lock here: each register read is one SMBus transaction
+    (register pointer write, then read), and the kernel's I2C adapter runs one at a time.
     """
 
-    def __init__(
-        self,
-        bus: Any,
-        address: int = 0x42,
-        *,
-        profile: str = "ups-hat",
-        lock: threading.Lock | None = None,
-    ) -> None:
+    def __init__(self, bus: Any, address: int = 0x42, *, profile: str = "ups-hat") -> None:
         self._bus, self._address = bus, address
         self._empty, self._full = INA219_CURVES[profile]
-        self._lock = lock or threading.Lock()
         self._smoothed: float | None = None
         self._log = _LogOnce("INA219 battery gauge")
 
     def _sample(self) -> tuple[float, bool]:
-        with self._lock:
-            bus_raw = _swap(self._bus.read_word_data(self._address, _BUS_VOLTAGE))
-            shunt_raw = _swap(self._bus.read_word_data(self._address, _SHUNT_VOLTAGE))
+        bus_raw = _swap(self._bus.read_word_data(self._address, _BUS_VOLTAGE))
+        shunt_raw = _swap(self._bus.read_word_data(self._address, _SHUNT_VOLTAGE))
         volts = (bus_raw >> 3) * 0.004  # 4 mV per bit above bit 3
         shunt = shunt_raw - 0x10000 if shunt_raw & 0x8000 else shunt_raw
         return volts, shunt > 0  # current into the battery: charging
@@ -172,9 +163,7 @@ class INA219Battery:
         return Battery(int(round(self._smoothed / 5) * 5), charging=charging)
 
 
-def open_battery(
-    cfg: PowerConfig, *, bus: Any = None, lock: threading.Lock | None = None
-) -> BatterySource:
+def open_battery(cfg: PowerConfig, *, bus: Any = None) -> BatterySource:
     """The battery source ``cfg`` names; ``bus`` replaces the INA219's SMBus (tests)."""
     if cfg.driver == "none":
         return NoBattery()
@@ -194,4 +183,4 @@ def open_battery(
                 f"cannot open /dev/i2c-{cfg.i2c_port} ({exc.strerror}): enable I2C with "
                 "raspi-config and add the user to the i2c group"
             ) from exc
-    return INA219Battery(bus, cfg.ina219_address, profile=cfg.ina219_profile, lock=lock)
+    return INA219Battery(bus, cfg.ina219_address, profile=cfg.ina219_profile)
