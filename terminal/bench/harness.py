@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
@@ -207,8 +207,3 @@ def poll_until(condition: Callable[[], bool], timeout: float, what: str) -> None
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         threading.Event().wait(0.02)
-
-
-def iter_lines(text: str) -> Iterator[str]:
-    """Non-empty lines of ``text``."""
-    return (line for line in text.splitlines() if line.strip())

@@ -40,15 +40,7 @@ class TerminalDied(Exception):
 class Harness:
     """One terminal (one journal) against one sandbox, over many process lifetimes."""
 
-    def __init__(
-        self,
-        sb: SandboxThread,
-        folder: Path,
-        *,
-        display: str = "dummy",
-        merchant_key: bool = False,
-        timeout_seconds: float = 2.0,
-    ) -> None:
+    def __init__(self, sb: SandboxThread, folder: Path) -> None:
         self.sb = sb
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -59,16 +51,15 @@ class Harness:
                 sb.http_url,
                 sb.ws_url,
                 pos_key_file="keys/blinkpos.key",
-                merchant_key_file="keys/merchant.key" if merchant_key else None,
-                display=display,
+                display="dummy",  # no frames: these tests judge the log and the ledger
                 name="Fault Stall",
-                timeout_seconds=timeout_seconds,
+                # Short, so a held ("timeout") pay call is given up well inside a test's wait.
+                timeout_seconds=2.0,
             ),
             encoding="utf-8",
         )
         self.journal_path = folder / "state" / "journal.sqlite3"
         self.log_path = folder / "terminal.log"
-        self.frames = folder / "frames"
         # A unix socket path must stay under ~100 bytes; pytest's tmp_path may not.
         self._sock_dir = Path(tempfile.mkdtemp(prefix="bt-notify-"))
         self._notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -77,7 +68,6 @@ class Harness:
         self._log: IO[str] | None = None
         self.lives = 0
         self.kills = 0
-        self.status_lines: list[str] = []
 
     # --- the process ----------------------------------------------------------------------
 
@@ -128,7 +118,6 @@ class Harness:
                 lines = self._notify.recv(4096).decode().splitlines()
             except TimeoutError:
                 continue
-            self.status_lines += [line for line in lines if line.startswith("STATUS=")]
             if "READY=1" in lines:
                 status = next((line for line in lines if line.startswith("STATUS=")), "")
                 assert "detection is live" in status, f"ready without detection: {status}"
@@ -149,9 +138,8 @@ class Harness:
         if self.proc.stdin is not None:
             with contextlib.suppress(OSError):
                 self.proc.stdin.close()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        self._log.close()
+        self._log = None
         return code
 
     def stop(self) -> int:
@@ -195,20 +183,13 @@ class Harness:
         """The journal as it is now (read-only)."""
         return read_journal(self.journal_path)
 
-    def wait_for(
-        self,
-        condition: Callable[[], bool],
-        what: str,
-        timeout: float = 20.0,
-        *,
-        while_alive: bool = True,
-    ) -> None:
+    def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
         """Poll ``condition`` until true; TerminalDied if the process ends first."""
         deadline = time.monotonic() + scaled(timeout)
         while time.monotonic() < deadline:
             if condition():
                 return
-            if while_alive and not self.alive():
+            if not self.alive():
                 self._reap()
                 raise TerminalDied(what)
             self._pause()

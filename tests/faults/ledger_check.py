@@ -36,7 +36,6 @@ class Book:
     invoices: dict[str, InvoiceRow]
     payments: list[Payment]
     pay_requests: list[PayRequest]
-    balances: dict[str, int]
     wallets: dict[str, str]  # username -> BTC wallet id
 
     @property
@@ -48,10 +47,6 @@ class Book:
     def merchant_wallet(self) -> str:
         """The merchant's BTC wallet id."""
         return self.wallets["merchant"]
-
-    def pos_invoices(self) -> list[InvoiceRow]:
-        """Every invoice into the BlinkPOS wallet, oldest first."""
-        return [i for i in self.invoices.values() if i.wallet_id == self.pos_wallet]
 
 
 async def _copy(sandbox: Sandbox) -> Book:
@@ -72,7 +67,6 @@ async def _copy(sandbox: Sandbox) -> Book:
         invoices=invoices,
         payments=list(ledger.payments),
         pay_requests=list(ledger.pay_requests),
-        balances={name: sandbox.balance(name) for name in ledger.accounts},
         wallets={name: sandbox.wallet_id(name) for name in ledger.accounts},
     )
 

@@ -7,14 +7,6 @@ The definition lives in :mod:`terminal.bench.harness`, shared with the benchmark
 
 from __future__ import annotations
 
-import pytest
+from terminal.bench.harness import scaled
 
-from terminal.bench.harness import TIME_SCALE, scaled
-
-__all__ = ["TIME_SCALE", "scaled"]
-
-
-@pytest.fixture
-def time_scale() -> float:
-    """The factor every test timeout is multiplied by."""
-    return TIME_SCALE
+__all__ = ["scaled"]
