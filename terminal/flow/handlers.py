@@ -39,12 +39,12 @@ from terminal.flow.steps import (
     create_invoices,
     expire_sale,
     go_home,
-    is_shown,
     reconnect,
     sale_screen,
     show,
     show_entry,
     show_paid,
+    shown_sale,
     start_timer,
     stop_timer,
     type_digit_key,
@@ -256,21 +256,18 @@ def creation_failed(ctx: Context, event: InvoiceCreationFailed) -> list[Effect]:
 # --- payments and forwarding -----------------------------------------------------------------
 
 
-def settled_waiting(ctx: Context, event: PaymentSettled) -> list[Effect]:
-    """The shown sale was paid: PAID; any other sale is forwarded without touching the screen."""
-    effects: list[Effect] = [Forward(event.sale_id)]
-    if ctx.sale is None or not is_shown(ctx, event.sale_id):
-        return effects
-    effects += [UnwatchInvoice(event.sale_id), *stop_timer(ctx)]
-    return effects + show_paid(ctx, ctx.sale)
+def settled_shown(ctx: Context, event: PaymentSettled) -> list[Effect]:
+    """The shown sale was paid (waiting, or just after it expired on screen): PAID.
 
-
-def settled_expired(ctx: Context, event: PaymentSettled) -> list[Effect]:
-    """Paid just after it expired on screen: still the shown sale, so show it paid."""
+    Any other sale is forwarded without touching the screen.
+    """
     effects: list[Effect] = [Forward(event.sale_id)]
-    if ctx.sale is None or not is_shown(ctx, event.sale_id):
+    sale = shown_sale(ctx, event.sale_id)
+    if sale is None:
         return effects
-    return effects + stop_timer(ctx) + show_paid(ctx, ctx.sale)
+    if ctx.state is FlowState.WAITING:  # EXPIRED has already stopped watching it
+        effects.append(UnwatchInvoice(sale.sale_id))
+    return effects + stop_timer(ctx) + show_paid(ctx, sale)
 
 
 def settled_elsewhere(ctx: Context, event: PaymentSettled) -> list[Effect]:
@@ -280,8 +277,8 @@ def settled_elsewhere(ctx: Context, event: PaymentSettled) -> list[Effect]:
 
 def forwarded(ctx: Context, event: ForwardSucceeded) -> list[Effect]:
     """The shown sale reached the merchant: celebrate. Other sales: nothing visible."""
-    sale = ctx.sale
-    if sale is None or sale.sale_id != event.sale_id:
+    sale = shown_sale(ctx, event.sale_id)
+    if sale is None:
         return []
     # Reached from WAITING when the forwarder beat PaymentSettled here: stop watching too.
     effects: list[Effect] = [UnwatchInvoice(sale.sale_id)] if ctx.state is FlowState.WAITING else []
@@ -293,8 +290,8 @@ def forwarded(ctx: Context, event: ForwardSucceeded) -> list[Effect]:
 
 def forward_delayed(ctx: Context, event: ForwardDelayed) -> list[Effect]:
     """Stay PAID and say the money is safe; the forwarder retries."""
-    sale = ctx.sale
-    if sale is None or sale.sale_id != event.sale_id:
+    sale = shown_sale(ctx, event.sale_id)
+    if sale is None:
         return []
     detail = (
         f"{format_sats(sale.amount_sats)} {ctx.config.unit} received. Forwarding to "
@@ -305,8 +302,8 @@ def forward_delayed(ctx: Context, event: ForwardDelayed) -> list[Effect]:
 
 def forward_failed_paid(ctx: Context, event: ForwardFailedHard) -> list[Effect]:
     """The shown sale cannot be forwarded without an operator: ERROR until a key."""
-    sale = ctx.sale
-    if sale is None or sale.sale_id != event.sale_id:
+    sale = shown_sale(ctx, event.sale_id)
+    if sale is None:
         return [SignalError()]
     ctx.state = FlowState.ERROR
     detail = f"{format_sats(sale.amount_sats)} {ctx.config.unit} received but not forwarded yet"
@@ -323,9 +320,10 @@ def forward_failed_elsewhere(ctx: Context, event: ForwardFailedHard) -> list[Eff
 
 def invoice_expired_waiting(ctx: Context, event: InvoiceExpired) -> list[Effect]:
     """Blink says the shown invoice expired: EXPIRED. Other sales' expiries change nothing."""
-    if ctx.sale is None or not is_shown(ctx, event.sale_id):
+    sale = shown_sale(ctx, event.sale_id)
+    if sale is None:
         return []
-    return expire_sale(ctx, ctx.sale)
+    return expire_sale(ctx, sale)
 
 
 def timer_waiting(ctx: Context, event: TimerFired) -> list[Effect]:

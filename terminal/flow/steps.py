@@ -123,9 +123,10 @@ def sale_screen(ctx: Context, sale: ShownSale) -> Screen:
     )
 
 
-def is_shown(ctx: Context, sale_id: str) -> bool:
-    """Whether ``sale_id`` is the sale whose invoice was put on screen."""
-    return ctx.sale is not None and ctx.sale.sale_id == sale_id
+def shown_sale(ctx: Context, sale_id: str) -> ShownSale | None:
+    """The sale whose invoice was put on screen, if it is ``sale_id``; else None."""
+    sale = ctx.sale
+    return sale if sale is not None and sale.sale_id == sale_id else None
 
 
 def expire_sale(ctx: Context, sale: ShownSale) -> list[Effect]:

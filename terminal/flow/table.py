@@ -102,7 +102,7 @@ _ROWS: dict[FlowState, dict[type[Event], Handler]] = {
         LinkChanged: h.link_waiting,
         InvoicesCreated: h.invoices_created,
         InvoiceCreationFailed: h.creation_failed,
-        PaymentSettled: h.settled_waiting,  # the shown sale → PAID
+        PaymentSettled: h.settled_shown,  # the shown sale → PAID
         ForwardSucceeded: h.forwarded,  # the forwarder beat PaymentSettled here → DONE
         ForwardDelayed: h.ignore,
         ForwardFailedHard: h.forward_failed_elsewhere,
@@ -138,7 +138,7 @@ _ROWS: dict[FlowState, dict[type[Event], Handler]] = {
         LinkChanged: h.link_elsewhere,
         InvoicesCreated: h.invoices_created,
         InvoiceCreationFailed: h.creation_failed,
-        PaymentSettled: h.settled_expired,  # paid at the last moment → PAID
+        PaymentSettled: h.settled_shown,  # paid at the last moment → PAID
         ForwardSucceeded: h.forwarded,
         ForwardDelayed: h.ignore,
         ForwardFailedHard: h.forward_failed_elsewhere,
