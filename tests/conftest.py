@@ -14,9 +14,9 @@ if not os.environ.get("CI"):
     settings.load_profile("dev")
 
 pytest_plugins = [
-    "tests.support.timing",
     "tests.support.sandbox",
     "tests.support.gpio",
+    "tests.support.journal",
 ]
 
 

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -35,13 +35,6 @@ async def http(sandbox: Sandbox) -> AsyncIterator[BlinkHttp]:
     )
     yield client
     await client.aclose()
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    j = Journal.open(tmp_path)
-    yield j
-    j.close()
 
 
 def forwarder(

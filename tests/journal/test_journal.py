@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,6 @@ NOW = 1_800_000_000.0
 def ref(tag: str, expires_at: float = NOW + 3600) -> InvoiceRef:
     """An invoice reference; the journal stores BOLT11 text without decoding it."""
     return InvoiceRef(request=f"lnbc{tag}request", hash=(tag * 64)[:64], expires_at=expires_at)
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    j = Journal.open(tmp_path)
-    yield j
-    j.close()
 
 
 def open_sale(journal: Journal, amount: int = 2100, tag: str = "a") -> str:
