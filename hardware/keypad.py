@@ -142,9 +142,11 @@ class MatrixKeypad:
             ) from exc
 
     def scan(self) -> frozenset[str]:
-        """One pass over the matrix: the labels of every switch seen closed."""
-        for row in self._rows:
-            row.release()
+        """One pass over the matrix: the labels of every switch seen closed.
+
+        Expects every row released, as it is after construction, after a scan and after
+        :meth:`_release_rows`; it leaves them so.
+        """
         seen: set[str] = set()
         for r, row in enumerate(self._rows):
             row.select()
@@ -167,6 +169,11 @@ class MatrixKeypad:
         for row in self._rows:
             row.select()
         return any(col.is_pressed for col in self._cols)
+
+    def _release_rows(self) -> None:
+        """Disarm the wake-up, so a scan can select one row at a time."""
+        for row in self._rows:
+            row.release()
 
     async def keys(self) -> AsyncGenerator[KeyPress, None]:
         """Key presses, forever. Scanning runs on its own task, whatever the consumer's pace."""
@@ -194,6 +201,7 @@ class MatrixKeypad:
                 if not self._hold_rows_low():
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(wake.wait(), _IDLE_POLL_S)
+                self._release_rows()
                 while True:
                     press = self.step()
                     if press is not None:
