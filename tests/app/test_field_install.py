@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.timing import scaled
+
 # Importing a module whose sys.modules entry is None raises ImportError: the interpreter then
 # behaves exactly as if aiohttp were not installed.
 WITHOUT_AIOHTTP = "import sys; sys.modules['aiohttp'] = None; from terminal.cli import main; "
@@ -16,7 +18,7 @@ def run(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-c", WITHOUT_AIOHTTP + code],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=scaled(60),
         check=False,
         cwd=cwd,
     )

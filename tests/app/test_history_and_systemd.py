@@ -15,6 +15,7 @@ from terminal import systemd
 from terminal.cli import main
 from terminal.journal import Journal
 from terminal.journal_rules import InvoiceRef
+from tests.support.timing import scaled
 
 CONFIG = """\
 [terminal]
@@ -78,7 +79,7 @@ def test_history_as_a_table_for_people(tmp_path: Path, capsys: pytest.CaptureFix
 def listen(tmp_path: Path) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(tmp_path / "notify"))
-    sock.settimeout(5)
+    sock.settimeout(scaled(5))
     return sock
 
 
@@ -98,7 +99,7 @@ def test_an_abstract_notify_socket_works(monkeypatch: pytest.MonkeyPatch) -> Non
     name = f"blink-terminal-test-{os.getpid()}"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind("\0" + name)
-        sock.settimeout(5)
+        sock.settimeout(scaled(5))
         monkeypatch.setenv("NOTIFY_SOCKET", "@" + name)
         assert systemd.notify("WATCHDOG=1")
         assert sock.recv(100) == b"WATCHDOG=1"
@@ -114,7 +115,7 @@ async def test_the_watchdog_pings_from_the_loop(
         monkeypatch.setenv("WATCHDOG_PID", str(os.getpid()))
         task = asyncio.create_task(systemd.watchdog(lambda: True))
         loop = asyncio.get_running_loop()
-        pings = [await asyncio.wait_for(loop.sock_recv(sock, 100), 5) for _ in range(3)]
+        pings = [await asyncio.wait_for(loop.sock_recv(sock, 100), scaled(5)) for _ in range(3)]
         task.cancel()
         assert pings == [b"WATCHDOG=1"] * 3
 
