@@ -157,11 +157,6 @@ def line_height(face: Font) -> int:
     return int(size * 1.15) + 1
 
 
-def sats(amount: int) -> str:
-    """An amount with thousands separators: 21000 -> "21,000"."""
-    return f"{amount:,}"
-
-
 def time_left(seconds: float) -> str:
     """Whole seconds left as m:ss (never negative)."""
     whole = max(0, int(seconds))

@@ -7,6 +7,7 @@ from typing import Any
 
 from PIL import Image
 
+from terminal.flow.entry import amount_of, format_sats
 from terminal.screens import qr
 from terminal.screens.draw import (
     canvas,
@@ -15,7 +16,6 @@ from terminal.screens.draw import (
     font,
     line_height,
     paragraph,
-    sats,
     sizes,
     status_bar,
     time_left,
@@ -67,11 +67,11 @@ class _Frame:
     def amount(self, y: int, amount_sats: int, fill: Any, unit: str = "sats") -> int:
         if self.height < 100:
             # A short panel has no room for a unit line: one line, "21,000 sats".
-            text = f"{sats(amount_sats)} {unit}"
+            text = f"{format_sats(amount_sats)} {unit}"
             face = fit(self.draw, text, self.width - 4, self.sizes.large)
             return centred(self.draw, y, text, face, fill, self.width)
-        face = fit(self.draw, sats(amount_sats), self.width - 4, self.sizes.large)
-        y = centred(self.draw, y, sats(amount_sats), face, fill, self.width)
+        face = fit(self.draw, format_sats(amount_sats), self.width - 4, self.sizes.large)
+        y = centred(self.draw, y, format_sats(amount_sats), face, fill, self.width)
         return centred(self.draw, y, unit, font(self.sizes.small), self.colours.dim, self.width)
 
     def text(self, y: int, text: str, fill: Any, size: int | None = None) -> int:
@@ -95,8 +95,7 @@ def _not_ready(f: _Frame, screen: NotReady) -> None:
 
 
 def _amount_entry(f: _Frame, screen: AmountEntry) -> None:
-    digits = screen.digits.lstrip("0") or "0"
-    y = f.amount(f.top + 2, int(digits), f.colours.text, screen.unit)
+    y = f.amount(f.top + 2, amount_of(screen.digits), f.colours.text, screen.unit)
     if screen.message:
         y = f.text(y + 1, screen.message, f.colours.warn)
     face = font(f.sizes.small)
@@ -116,7 +115,8 @@ def _invoice(f: _Frame, screen: ShowInvoice) -> None:
         _invoice_text(f, screen)
         return
     left = time_left(screen.expires_at - f.view.now)
-    caption = f"{sats(screen.amount_sats)} sats  {left}" + ("  slow" if screen.degraded else "")
+    slow = "  slow" if screen.degraded else ""
+    caption = f"{format_sats(screen.amount_sats)} sats  {left}{slow}"
     colour = f.colours.warn if screen.degraded else f.colours.text
     full = qr.layout(screen.payment_request, f.width, f.height)
     # A caption only when it costs no module size: the QR's scannability comes first. Try the
@@ -178,8 +178,9 @@ def _success(f: _Frame, screen: Success) -> None:
         tick = [(cx - r // 2, cy), (cx - r // 8, cy + r // 3), (cx + r // 2, cy - r // 3)]
         f.draw.line(tick, fill=f.colours.ok, width=w)
     y = cy + r + 2
-    face = fit(f.draw, f"Paid {sats(screen.amount_sats)} sats", f.width - 4, f.sizes.medium)
-    y = centred(f.draw, y, f"Paid {sats(screen.amount_sats)} sats", face, f.colours.text, f.width)
+    paid = f"Paid {format_sats(screen.amount_sats)} sats"
+    face = fit(f.draw, paid, f.width - 4, f.sizes.medium)
+    y = centred(f.draw, y, paid, face, f.colours.text, f.width)
     if y + line_height(font(f.sizes.small)) <= f.height:
         f.text(y, "Thank you!", f.colours.dim)
 
