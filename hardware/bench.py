@@ -12,7 +12,6 @@ import statistics
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from PIL import Image
@@ -122,7 +121,7 @@ def panel_table() -> list[str]:
     ]
     for cfg in PANELS:
         serial = RecordingSerial()
-        device = open_display(replace(cfg), serial_interface=serial)
+        device = open_display(cfg, serial_interface=serial)
         geometry = geometry_of(device, cfg)
         idle = render(View(SCREENS["idle"]), geometry).convert(device.mode)
         invoice = render(View(SCREENS["invoice"]), geometry).convert(device.mode)

@@ -38,7 +38,6 @@ class DisplayWorker(Generic[V]):
         self._busy = False
         self._closing = False
         self._failure: BaseException | None = None
-        self.frames_written = 0
         self._thread = threading.Thread(target=self._run, name="display", daemon=True)
         self._thread.start()
 
@@ -107,4 +106,3 @@ class DisplayWorker(Generic[V]):
             return
         self._display.display(image)
         self._last_frame = key
-        self.frames_written += 1

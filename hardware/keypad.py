@@ -61,13 +61,16 @@ def map_label(label: str, layout: str) -> KeyPress:
     return fixed.get(label, Unmapped(label))
 
 
+# A key counts once this many consecutive scans agree on it.
+_DEBOUNCE_SCANS = 2
+
+
 class Debouncer:
     """Two-scan debounce, one key at a time. Pure: feed it what each scan saw."""
 
-    def __init__(self, scans: int = 2) -> None:
-        self._scans = scans
+    def __init__(self) -> None:
         self._candidate: frozenset[str] = frozenset()
-        self._count = scans
+        self._count = _DEBOUNCE_SCANS
         self._stable: frozenset[str] = frozenset()
 
     def feed(self, seen: frozenset[str]) -> str | None:
@@ -76,7 +79,7 @@ class Debouncer:
             self._count += 1
         else:
             self._candidate, self._count = seen, 1
-        if self._count < self._scans or self._candidate == self._stable:
+        if self._count < _DEBOUNCE_SCANS or self._candidate == self._stable:
             return None
         previous, self._stable = self._stable, self._candidate
         # From "nothing" to exactly one key: a press. Anything involving several keys (a

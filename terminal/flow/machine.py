@@ -23,11 +23,6 @@ class Machine:
         self._ctx = Context(config)
 
     @property
-    def config(self) -> FlowConfig:
-        """The configuration the machine was made with."""
-        return self._ctx.config
-
-    @property
     def state(self) -> FlowState:
         """The current state."""
         return self._ctx.state
