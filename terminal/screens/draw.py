@@ -116,9 +116,10 @@ def wrap(draw: ImageDraw.ImageDraw, text: str, face: Font, width: int) -> list[s
 
 def fit(draw: ImageDraw.ImageDraw, text: str, width: int, largest: int, smallest: int = 8) -> Font:
     """The largest built-in font between ``largest`` and ``smallest`` px that fits ``width``."""
+    shown = printable(text)
     for size in range(largest, smallest - 1, -1):
         face = font(size)
-        if text_width(draw, printable(text), face) <= width:
+        if text_width(draw, shown, face) <= width:
             return face
     return font(smallest)
 
@@ -201,9 +202,10 @@ def _battery_icon(
     return tx
 
 
-def status_bar(draw: ImageDraw.ImageDraw, geometry: Geometry, status: Status, height: int) -> None:
+def status_bar(
+    draw: ImageDraw.ImageDraw, geometry: Geometry, status: Status, height: int, colours: Palette
+) -> None:
     """The top bar: BlinkPOS and merchant link icons on the left, the battery on the right."""
-    colours = palette(geometry.mode)
     face = font(max(8, height - 2))
     d = max(6, height - 4)
     x = 1

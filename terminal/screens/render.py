@@ -49,7 +49,7 @@ class _Frame:
         self.sizes = sizes(geometry)
         self.top = 0
         if bar:
-            status_bar(self.draw, geometry, view.status, self.sizes.bar)
+            status_bar(self.draw, geometry, view.status, self.sizes.bar, self.colours)
             self.top = self.sizes.bar + 2
 
     @property
