@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from terminal.bench.stats import percentile
 from terminal.config import parse_config
 from terminal.keys import Key
 from terminal.screens.model import Idle, ShowInvoice, Success, View
@@ -115,12 +116,6 @@ async def _sales(sb: Any, folder: Path, count: int) -> list[SaleTiming]:
     return timings
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def table(timings: list[SaleTiming], latency: float) -> str:
     """The report: p50/p99/max per span, and the overhead beyond the injected round trip."""
     rows = [
@@ -133,7 +128,7 @@ def table(timings: list[SaleTiming], latency: float) -> str:
         f"{'span (ms)':36} {'p50':>8} {'p99':>8} {'max':>8} {'overhead p50':>13} {'p99':>8}",
     ]
     for name, values in rows:
-        p50, p99 = _percentile(values, 50), _percentile(values, 99)
+        p50, p99 = percentile(values, 50), percentile(values, 99)
         lines.append(
             f"{name:36} {p50 * 1000:8.1f} {p99 * 1000:8.1f} {max(values) * 1000:8.1f} "
             f"{(p50 - latency) * 1000:13.1f} {(p99 - latency) * 1000:8.1f}"
