@@ -218,7 +218,7 @@ def invoices_created(ctx: Context, event: InvoicesCreated) -> list[Effect]:
     ctx.pending = None
     if event.amount_sats != ctx.pending_amount:
         ctx.state = FlowState.ERROR
-        wrong = f"asked for {ctx.pending_amount} {ctx.config.unit}, got {event.amount_sats}"
+        wrong = f"asked for {ctx.pending_amount} sats, got {event.amount_sats}"
         screen = Error("Wrong invoice", wrong, "Press a key and type the amount again")
         return [CancelSale(event.sale_id), show(ctx, screen), SignalError()]
     sale = ShownSale(
@@ -294,7 +294,7 @@ def forward_delayed(ctx: Context, event: ForwardDelayed) -> list[Effect]:
     if sale is None:
         return []
     detail = (
-        f"{format_sats(sale.amount_sats)} {ctx.config.unit} received. Forwarding to "
+        f"{format_sats(sale.amount_sats)} sats received. Forwarding to "
         f"{ctx.config.merchant_name} is retrying ({event.reason}): the money is safe."
     )
     return [show(ctx, Error("Paid", detail, "Press OK for the next sale"))]
@@ -306,7 +306,7 @@ def forward_failed_paid(ctx: Context, event: ForwardFailedHard) -> list[Effect]:
     if sale is None:
         return [SignalError()]
     ctx.state = FlowState.ERROR
-    detail = f"{format_sats(sale.amount_sats)} {ctx.config.unit} received but not forwarded yet"
+    detail = f"{format_sats(sale.amount_sats)} sats received but not forwarded yet"
     return [show(ctx, Error(event.title, detail, event.action)), SignalError()]
 
 

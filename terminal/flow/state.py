@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from terminal.errors import ConfigError
 from terminal.links import LinkState
 from terminal.screens.model import NotReady, Screen
 
@@ -30,19 +29,21 @@ class FlowConfig:
 
     merchant_name: str
     max_amount_sats: int
-    unit: str = "sats"
     invoice_expiry_seconds: float = 15 * 60  # the expiry the shell asks Blink for
     done_seconds: float = 10.0  # success screen, then back to idle
     message_seconds: float = 30.0  # expired and retryable-error screens
 
     def __post_init__(self) -> None:
+        # ValueError, not ConfigError: terminal.config already holds max_amount_sats and
+        # invoice_expiry_minutes to positive bounds, and the other timings are not settings,
+        # so a bad value here is a bug in the code that built this, not in the TOML.
         if self.max_amount_sats < 1:
-            raise ConfigError(
-                "terminal.max_amount_sats", "must be at least 1", "set it to the largest sale"
+            raise ValueError(
+                f"FlowConfig.max_amount_sats must be at least 1, not {self.max_amount_sats}"
             )
         for name in ("invoice_expiry_seconds", "done_seconds", "message_seconds"):
             if getattr(self, name) <= 0:
-                raise ConfigError(name, "must be a positive number of seconds")
+                raise ValueError(f"FlowConfig.{name} must be positive, not {getattr(self, name)}")
 
 
 @dataclass(frozen=True)

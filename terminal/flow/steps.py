@@ -79,14 +79,14 @@ def reconnect(ctx: Context) -> list[Effect]:
 
 def show_entry(ctx: Context, message: str = "") -> Show:
     """Show the amount being typed, with an optional message."""
-    return show(ctx, AmountEntry(ctx.digits, ctx.config.unit, message))
+    return show(ctx, AmountEntry(ctx.digits, message=message))
 
 
 def type_digit_key(ctx: Context, digit: int) -> list[Effect]:
     """Type ``digit`` into the amount, or refuse it with the maximum."""
     typed = type_digit(ctx.digits, digit, ctx.config.max_amount_sats)
     if typed is None:
-        limit = f"maximum {format_sats(ctx.config.max_amount_sats)} {ctx.config.unit}"
+        limit = f"maximum {format_sats(ctx.config.max_amount_sats)} sats"
         return [show_entry(ctx, limit)]
     ctx.digits = typed
     return [show_entry(ctx)]
