@@ -22,7 +22,6 @@ from terminal import crashpoints
 from terminal.errors import IllegalTransition, JournalError
 from terminal.journal_rules import (
     UNSETTLED_STATES,
-    WATCHED_STATES,
     AttemptOutcome,
     ForwardAttempt,
     InvoiceRef,
@@ -266,10 +265,6 @@ class Journal:
                 "SELECT sale_id FROM merchant_invoices WHERE hash = ?", (payment_hash.lower(),)
             ).fetchone()
             return None if row is None else self._load(cur, row[0])
-
-    def open_sales(self) -> list[Sale]:
-        """Sales whose POS invoice a payment may still move to paid, oldest first."""
-        return self._in_states(WATCHED_STATES)
 
     def unsettled_sales(self) -> list[Sale]:
         """Sales Blink has not yet called PAID or EXPIRED (reconcile these), however old.

@@ -85,10 +85,9 @@ _NO_OPS: frozenset[tuple[SaleState, SaleState]] = frozenset(
     }
 )
 
-# States whose POS invoice may still be paid, so detection must keep watching them.
-WATCHED_STATES: frozenset[SaleState] = frozenset({_S.OPEN, _S.CANCELLED, _S.EXPIRED})
-# Of those, the ones Blink has not settled yet: ``expired`` is only ever written when Blink calls
-# the invoice EXPIRED, which is final, so only these still need a status query.
+# Sales Blink has not settled yet, so they still need a status query. (A payment may also move
+# an ``expired`` sale, but ``expired`` is only ever written when Blink calls the invoice EXPIRED,
+# which is final.)
 UNSETTLED_STATES: frozenset[SaleState] = frozenset({_S.OPEN, _S.CANCELLED})
 
 

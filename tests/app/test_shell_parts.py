@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from terminal.flow.events import Event, InvoiceExpired, PaymentSettled
@@ -45,13 +42,6 @@ def test_the_link_reports_each_change_once() -> None:
     link.http_failed("timeout again")  # still DOWN: no news
     link.socket_changed(LinkState.UP, "back")
     assert seen == [LinkState.UP, LinkState.DEGRADED, LinkState.DOWN, LinkState.UP]
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    j = Journal.open(tmp_path)
-    yield j
-    j.close()
 
 
 def open_sale(journal: Journal, n: int) -> str:

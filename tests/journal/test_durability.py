@@ -72,7 +72,7 @@ def test_invoices_recorded_right_before_a_power_cut_are_kept(tmp_path: Path) -> 
     assert "recorded" not in child.stdout
     journal = Journal.open(tmp_path)
     try:
-        (sale,) = journal.open_sales()
+        (sale,) = journal.unsettled_sales()
         assert journal.by_pos_hash("a" * 64) == sale
         assert sale.merchant is not None
         assert sale.merchant.hash == "b" * 64

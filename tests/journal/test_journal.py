@@ -128,16 +128,6 @@ def test_an_unknown_sale_is_a_journal_error(journal: Journal) -> None:
         journal.mark_paid("nope", NOW)
 
 
-def test_open_sales_lists_what_a_payment_can_still_reach(journal: Journal) -> None:
-    opened = open_sale(journal, tag="a")
-    cancelled = open_sale(journal, tag="b")
-    journal.mark_cancelled(cancelled, NOW + 2)
-    paid = open_sale(journal, tag="c")
-    journal.mark_paid(paid, NOW + 2)
-    journal.begin_sale(5, "", NOW)
-    assert {s.id for s in journal.open_sales()} == {opened, cancelled}
-
-
 def test_unsettled_sales_are_open_or_cancelled_whatever_their_age(journal: Journal) -> None:
     opened = open_sale(journal, tag="a")  # its invoice expired long ago: Blink may still say PAID
     cancelled = open_sale(journal, tag="b")
@@ -145,7 +135,6 @@ def test_unsettled_sales_are_open_or_cancelled_whatever_their_age(journal: Journ
     settled = open_sale(journal, tag="c")
     journal.mark_expired(settled, NOW + 2)  # only ever written when Blink says EXPIRED
     assert {s.id for s in journal.unsettled_sales()} == {opened, cancelled}
-    assert {s.id for s in journal.open_sales()} == {opened, cancelled, settled}
 
 
 def test_forwarding_a_sale(journal: Journal) -> None:

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from terminal.errors import IllegalTransition
 from terminal.journal_rules import (
     SALE_ID_PATTERN,
-    WATCHED_STATES,
     Change,
     SaleState,
     change,
@@ -105,8 +104,13 @@ def test_every_state_is_reachable_and_forwarded_only_through_paid() -> None:
     assert S.FORWARDED not in _reachable(S.NEW, without_paid)
 
 
-def test_watched_states_are_those_a_payment_can_still_move() -> None:
-    assert {s for s in SaleState if change(s, S.PAID) is Change.MOVE} == set(WATCHED_STATES)
+def test_a_payment_still_moves_an_open_cancelled_or_expired_sale() -> None:
+    # A customer may pay after CANCEL or after the QR expired: the money must still be recorded.
+    assert {s for s in SaleState if change(s, S.PAID) is Change.MOVE} == {
+        S.OPEN,
+        S.CANCELLED,
+        S.EXPIRED,
+    }
 
 
 @given(st.lists(st.sampled_from(list(SaleState)), max_size=30))
