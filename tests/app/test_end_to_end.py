@@ -62,6 +62,12 @@ def test_a_whole_sale_from_keypad_to_merchant(
         terminal.wait_for_frame(
             lambda image: any(same_picture(image, s) for s in success), start=index
         )
+        # The merchant's own socket sees the money land, and knows it for this sale's forward.
+        poll_until(
+            lambda: f"arrived in the merchant's account ({AMOUNT} sats)" in terminal.stderr,
+            30,
+            "the merchant link to confirm the arrival",
+        )
         assert terminal.stop(signal.SIGTERM) == 0
         last = Image.open(terminal.frames()[-1])
         assert same_picture(last, render(View(Closed(), status), SSD1351)), "no closed screen"
