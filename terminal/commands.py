@@ -19,7 +19,7 @@ from typing import Any
 from terminal import logsetup
 from terminal.config import DEFAULT_PATH, Config, load_config
 from terminal.errors import ConfigError, HardwareError, JournalError
-from terminal.journal import Journal
+from terminal.money.journal import Journal
 
 log = logging.getLogger(__name__)
 

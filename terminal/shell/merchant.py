@@ -9,7 +9,7 @@ from terminal.blink.http import BlinkHttp
 from terminal.blink.socket import BlinkSocket
 from terminal.blink.updates import LnPaid, parse_my_update
 from terminal.errors import BlinkError
-from terminal.journal import Journal
+from terminal.money.journal import Journal
 
 log = logging.getLogger(__name__)
 

@@ -56,20 +56,20 @@ from terminal.flow import (
     WatchInvoice,
 )
 from terminal.flow.state import FlowConfig
-from terminal.forwarder import Forwarder, ForwardOutcome, ForwardResult
-from terminal.journal import Journal
 from terminal.keys import Key
 from terminal.links import LinkState
+from terminal.money.detection import Detection
+from terminal.money.forwarder import Forwarder, ForwardOutcome, ForwardResult
+from terminal.money.journal import Journal
+from terminal.money.opening import SaleMaker
+from terminal.money.settling import Settler
+from terminal.money.wallets import resolve_wallets
 from terminal.screens.model import Closed, Status
-from terminal.shell.detection import Detection
 from terminal.shell.merchant import MerchantLink
 from terminal.shell.peripherals import Peripherals
 from terminal.shell.poslink import PosLink
-from terminal.shell.sales import SaleMaker
 from terminal.shell.screen import ScreenKeeper
-from terminal.shell.settle import Settler
 from terminal.shell.timers import Timers
-from terminal.shell.wallets import resolve_wallets
 
 log = logging.getLogger(__name__)
 

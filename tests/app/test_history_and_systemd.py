@@ -13,8 +13,8 @@ import pytest
 
 from terminal import systemd
 from terminal.cli import main
-from terminal.journal import Journal
-from terminal.journal_rules import InvoiceRef
+from terminal.money.journal import Journal
+from terminal.money.sale import InvoiceRef
 from tests.support.timing import scaled
 
 CONFIG = """\

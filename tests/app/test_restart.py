@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 from terminal.bench.harness import TerminalProcess, poll_until, write_config
-from terminal.journal import Journal
+from terminal.money.journal import Journal
 from terminal.sandbox import SandboxThread
 from tests.support.qr import read_qr
 

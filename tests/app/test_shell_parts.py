@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from terminal.flow.events import Event, InvoiceExpired, PaymentSettled
-from terminal.journal import Journal
-from terminal.journal_rules import InvoiceRef, SaleState
 from terminal.links import LinkState
+from terminal.money.journal import Journal
+from terminal.money.sale import InvoiceRef, SaleState
+from terminal.money.settling import Settler
 from terminal.shell.poslink import PosLink, combine
-from terminal.shell.settle import Settler
 
 NOW = 1_800_000_000.0
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from terminal.crashpoints import ENV_VAR
+from terminal.money.crashpoints import ENV_VAR
 from terminal.sandbox import SandboxThread
 from terminal.sandbox.terminal_config import sandbox_terminal_config
 from tests.faults.ledger_check import JournalSale, read_book, read_journal

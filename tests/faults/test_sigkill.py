@@ -11,7 +11,7 @@ import signal
 
 import pytest
 
-from terminal import crashpoints as cp
+from terminal.money import crashpoints as cp
 from tests.faults.harness import Harness, TerminalDied
 from tests.faults.ledger_check import check_exactly_once, read_book
 

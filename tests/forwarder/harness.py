@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from terminal.forward_policy import DEFAULT_POLICY, PolicyConfig
-from terminal.forwarder import Forwarder, ForwardResult
-from terminal.journal import Journal
-from terminal.journal_rules import InvoiceRef
+from terminal.money.forwarder import Forwarder, ForwardResult
+from terminal.money.journal import Journal
+from terminal.money.policy import DEFAULT_POLICY, PolicyConfig
+from terminal.money.sale import InvoiceRef
 from tests.forwarder.fake_blink import FakeBlink, FakeClock, make_invoice
 
 START = 1_800_000_000.0

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from terminal.journal_rules import SaleState
+from terminal.money.sale import SaleState
 from tests.forwarder.fake_blink import SimulatedCrash
 from tests.forwarder.harness import Rig, make_rig
 from tests.support.timing import scaled

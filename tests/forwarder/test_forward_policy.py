@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from terminal.blink.models import InvoiceStatus, PaymentStatus
-from terminal.forward_policy import (
+from terminal.money.policy import (
     DEFAULT_POLICY,
     Action,
     CallLost,
@@ -33,7 +33,7 @@ from terminal.forward_policy import (
     next_step,
     should_report,
 )
-from terminal.journal_rules import ForwardAttempt, InvoiceRef, Sale, SaleState
+from terminal.money.sale import ForwardAttempt, InvoiceRef, Sale, SaleState
 
 NOW = 1_800_000_000.0
 CFG = PolicyConfig(backoff_base=1.0, backoff_cap=300.0, hard_retry=900.0, replace_safety=600.0)

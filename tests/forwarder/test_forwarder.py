@@ -9,9 +9,9 @@ from pathlib import Path
 import bolt11
 import pytest
 
-from terminal.forward_policy import PolicyConfig
-from terminal.forwarder import ForwardOutcome, ForwardResult
-from terminal.journal_rules import AttemptOutcome, InvoiceRef, SaleState
+from terminal.money.forwarder import ForwardOutcome, ForwardResult
+from terminal.money.policy import PolicyConfig
+from terminal.money.sale import AttemptOutcome, InvoiceRef, SaleState
 from tests.forwarder.fake_blink import SimulatedCrash
 from tests.forwarder.harness import MERCHANT_WALLET, POS_WALLET, Rig, make_rig
 from tests.support.timing import scaled

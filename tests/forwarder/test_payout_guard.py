@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from terminal.errors import PayoutGuardError
-from terminal.journal_rules import InvoiceRef, Sale, SaleState
-from terminal.payout_guard import EXPIRY_MARGIN_SECONDS, check_payout
+from terminal.money.guard import EXPIRY_MARGIN_SECONDS, check_payout
+from terminal.money.sale import InvoiceRef, Sale, SaleState
 from tests.forwarder.fake_blink import make_invoice
 
 NOW = 1_800_000_000.0

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from terminal import crashpoints
 from terminal.blink import BlinkHttp
-from terminal.forward_policy import PolicyConfig
-from terminal.forwarder import Forwarder, ForwardOutcome, ForwardResult
-from terminal.journal import Journal
-from terminal.journal_rules import AttemptOutcome, InvoiceRef, SaleState
+from terminal.money import crashpoints
+from terminal.money.forwarder import Forwarder, ForwardOutcome, ForwardResult
+from terminal.money.journal import Journal
+from terminal.money.policy import PolicyConfig
+from terminal.money.sale import AttemptOutcome, InvoiceRef, SaleState
 from terminal.sandbox import Sandbox
 from terminal.secret import Secret
 from tests.support.timing import scaled
@@ -167,8 +167,8 @@ CHILD = textwrap.dedent(
     import asyncio, sys
     from pathlib import Path
     from terminal.blink import BlinkHttp
-    from terminal.forwarder import Forwarder
-    from terminal.journal import Journal
+    from terminal.money.forwarder import Forwarder
+    from terminal.money.journal import Journal
     from terminal.secret import Secret
 
     state, url, key_file, merchant, pos, sale_id = sys.argv[1:]

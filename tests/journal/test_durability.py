@@ -9,9 +9,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from terminal import crashpoints
-from terminal.journal import Journal
-from terminal.journal_rules import SaleState
+from terminal.money import crashpoints
+from terminal.money.journal import Journal
+from terminal.money.sale import SaleState
 from tests.support.timing import scaled
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,8 +19,8 @@ REPO = Path(__file__).resolve().parents[2]
 CHILD = textwrap.dedent(
     """
     import sys
-    from terminal.journal import Journal
-    from terminal.journal_rules import InvoiceRef
+    from terminal.money.journal import Journal
+    from terminal.money.sale import InvoiceRef
 
     journal = Journal.open(sys.argv[1])
     sale = journal.begin_sale(2100, "Table 4", 1000.0)
@@ -101,7 +101,7 @@ def test_without_a_crash_point_the_child_runs_to_the_end(tmp_path: Path) -> None
 def test_a_crash_point_with_a_count_fires_on_that_pass_only(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
-        from terminal.crashpoints import crashpoint
+        from terminal.money.crashpoints import crashpoint
         for i in range(1, 4):
             crashpoint("spot")
             print("passed", i, flush=True)

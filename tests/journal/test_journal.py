@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from terminal.errors import IllegalTransition, JournalError
-from terminal.journal import JOURNAL_FILE, Journal
-from terminal.journal_rules import SALE_ID_PATTERN, AttemptOutcome, InvoiceRef, SaleState
-from terminal.journal_store import translate
+from terminal.money.journal import JOURNAL_FILE, Journal
+from terminal.money.sale import SALE_ID_PATTERN, AttemptOutcome, InvoiceRef, SaleState
+from terminal.money.schema import translate
 
 NOW = 1_800_000_000.0
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from terminal.errors import IllegalTransition
-from terminal.journal_rules import (
+from terminal.money.sale import (
     SALE_ID_PATTERN,
     Change,
     SaleState,

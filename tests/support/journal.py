@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from terminal.journal import Journal
+from terminal.money.journal import Journal
 
 
 @pytest.fixture

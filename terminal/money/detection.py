@@ -22,11 +22,11 @@ from terminal.blink.models import InvoiceStatus
 from terminal.blink.socket import BlinkSocket, Subscription
 from terminal.blink.updates import LnPaid, UpdateError, parse_invoice_status, parse_my_update
 from terminal.errors import BlinkError, KeyRejected, ScopeDenied
-from terminal.journal import Journal
-from terminal.journal_rules import Sale
 from terminal.links import LinkState
+from terminal.money.journal import Journal
+from terminal.money.sale import Sale
+from terminal.money.settling import Settler
 from terminal.shell.poslink import PosLink
-from terminal.shell.settle import Settler
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ import enum
 from dataclasses import dataclass
 
 from terminal.blink.models import InvoiceStatus, PaymentStatus
-from terminal.journal_rules import ForwardAttempt, Sale, SaleState
-from terminal.payout_guard import EXPIRY_MARGIN_SECONDS
+from terminal.money.guard import EXPIRY_MARGIN_SECONDS
+from terminal.money.sale import ForwardAttempt, Sale, SaleState
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from terminal.errors import (
     ScopeDenied,
 )
 from terminal.flow.events import Event, InvoiceCreationFailed, InvoicesCreated
-from terminal.forwarder import create_merchant_invoice, invoice_ref
-from terminal.journal import Journal
-from terminal.shell.wallets import Wallets
+from terminal.money.forwarder import create_merchant_invoice, invoice_ref
+from terminal.money.journal import Journal
+from terminal.money.wallets import Wallets
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The forwarder: every paid sale reaches the merchant exactly once, through crashes and outages.
 
-A thin asyncio loop around :func:`terminal.forward_policy.next_step`: it reloads the sale from
+A thin asyncio loop around :func:`terminal.money.policy.next_step`: it reloads the sale from
 the journal, asks the policy for the next step, carries it out against Blink, and turns the
 result (or the exception) into an observation for the next round. Everything that matters for
 exactly-once is journaled *before* the request that depends on it leaves.
@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from terminal import crashpoints
 from terminal.blink.models import Invoice, InvoiceStatus, PaymentOutcome, PaymentStatus
 from terminal.errors import (
     BlinkError,
@@ -27,7 +26,10 @@ from terminal.errors import (
     RateLimited,
     ScopeDenied,
 )
-from terminal.forward_policy import (
+from terminal.money import crashpoints
+from terminal.money.guard import check_payout
+from terminal.money.journal import Journal
+from terminal.money.policy import (
     DEFAULT_POLICY,
     Action,
     CallLost,
@@ -49,9 +51,7 @@ from terminal.forward_policy import (
     next_step,
     should_report,
 )
-from terminal.journal import Journal
-from terminal.journal_rules import AttemptOutcome, InvoiceRef, Sale, SaleState
-from terminal.payout_guard import check_payout
+from terminal.money.sale import AttemptOutcome, InvoiceRef, Sale, SaleState
 from terminal.secret import redact
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 Every write is one transaction that is on disk when the call returns (WAL, ``synchronous=FULL``),
 so a power cut right after a call loses nothing that call reported. The rules about which state
-may follow which live in :mod:`terminal.journal_rules`; this module only stores and loads.
+may follow which live in :mod:`terminal.money.sale`; this module only stores and loads.
 
 The journal is safe to call from one thread at a time; a lock serialises callers that share it
 across threads (e.g. an ``asyncio.to_thread`` worker).
@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from terminal import crashpoints
 from terminal.errors import IllegalTransition, JournalError
-from terminal.journal_rules import (
+from terminal.money import crashpoints
+from terminal.money.sale import (
     UNSETTLED_STATES,
     AttemptOutcome,
     ForwardAttempt,
@@ -30,7 +30,7 @@ from terminal.journal_rules import (
     new_sale_id,
     require_change,
 )
-from terminal.journal_store import initialise, translate
+from terminal.money.schema import initialise, translate
 from terminal.secret import redact
 
 log = logging.getLogger(__name__)

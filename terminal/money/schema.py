@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from terminal.errors import JournalError
-from terminal.journal_rules import new_terminal_id
+from terminal.money.sale import new_terminal_id
 
 SCHEMA_VERSION = "1"
 

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Callable
 
 from terminal.flow.events import Event, InvoiceExpired, PaymentSettled
-from terminal.journal import Journal
-from terminal.journal_rules import UNSETTLED_STATES, SaleState
+from terminal.money.journal import Journal
+from terminal.money.sale import UNSETTLED_STATES, SaleState
 
 log = logging.getLogger(__name__)
 

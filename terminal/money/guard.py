@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from terminal.blink.invoice import DecodedInvoice, decode_invoice
 from terminal.errors import MalformedAnswer, PayoutGuardError
-from terminal.journal_rules import Sale, SaleState
+from terminal.money.sale import Sale, SaleState
 
 # An invoice this close to its expiry might expire while the payment is in flight.
 EXPIRY_MARGIN_SECONDS = 60.0
