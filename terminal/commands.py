@@ -127,7 +127,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             _when(s.created_at),
             str(s.amount_sats),
             s.state.value,
-            _when(s.paid_at),
+            _when(s.received_at),
             _when(s.forwarded_at),
         )
         for s in sales

@@ -1,4 +1,4 @@
-"""The pure payment core: a state machine from events to effects, with no I/O.
+"""The screen's flow: a state machine from events to effects, with no I/O.
 
 It imports no asyncio, httpx, websockets, gpiozero, luma, sqlite3, time or random (a test
 checks). The asyncio shell turns the world into :mod:`~terminal.flow.events`, feeds them to
@@ -12,10 +12,8 @@ from terminal.flow.effects import (
     Celebrate,
     CreateInvoices,
     Effect,
-    Forward,
     Reconnect,
     Show,
-    ShowLinks,
     SignalError,
     StartTimer,
     UnwatchInvoice,
@@ -28,16 +26,16 @@ from terminal.flow.events import (
     ForwardFailedHard,
     ForwardSucceeded,
     InvoiceCreationFailed,
-    InvoiceExpired,
     InvoicesCreated,
     KeyPressed,
     Link,
     LinkChanged,
-    PaymentSettled,
+    PaymentReceived,
+    SaleLapsed,
     TimerFired,
 )
 from terminal.flow.machine import Machine
-from terminal.flow.state import FlowConfig, FlowState
+from terminal.flow.state import FlowConfig, FlowState, Outcome
 
 __all__ = [
     "EVENT_TYPES",
@@ -49,21 +47,20 @@ __all__ = [
     "Event",
     "FlowConfig",
     "FlowState",
-    "Forward",
     "ForwardDelayed",
     "ForwardFailedHard",
     "ForwardSucceeded",
     "InvoiceCreationFailed",
-    "InvoiceExpired",
     "InvoicesCreated",
     "KeyPressed",
     "Link",
     "LinkChanged",
     "Machine",
-    "PaymentSettled",
+    "Outcome",
+    "PaymentReceived",
     "Reconnect",
+    "SaleLapsed",
     "Show",
-    "ShowLinks",
     "SignalError",
     "StartTimer",
     "TimerFired",

@@ -8,8 +8,10 @@ The shell carries them out in the order given. Contracts the core relies on:
 - :class:`StartTimer` with a running name replaces that timer; a timer that fires anyway after
   :class:`CancelTimer` is harmless (the core recognises stale names);
 - :class:`WatchInvoice` lasts across reconnects of the BlinkPOS socket until
-  :class:`UnwatchInvoice`;
-- :class:`Forward` may be emitted more than once for a sale: the forwarder is idempotent.
+  :class:`UnwatchInvoice`.
+
+Forwarding is not an effect: the money package forwards a sale as soon as the journal says it
+was received, whatever the screen shows. LEDs follow the link board, not the flow.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from terminal.flow.events import Link
-from terminal.links import LinkState
 from terminal.screens.model import Screen
 
 
@@ -59,13 +60,6 @@ class CancelSale:
 
 
 @dataclass(frozen=True)
-class Forward:
-    """Wake the forwarder for ``sale_id``, which the journal already says is paid."""
-
-    sale_id: str
-
-
-@dataclass(frozen=True)
 class Celebrate:
     """LEDs, buzzer and animation: the sale reached the merchant."""
 
@@ -97,25 +91,15 @@ class Reconnect:
     link: Link
 
 
-@dataclass(frozen=True)
-class ShowLinks:
-    """Set the link LEDs."""
-
-    pos: LinkState
-    merchant: LinkState
-
-
 Effect = (
     CreateInvoices
     | Show
     | WatchInvoice
     | UnwatchInvoice
     | CancelSale
-    | Forward
     | Celebrate
     | SignalError
     | StartTimer
     | CancelTimer
     | Reconnect
-    | ShowLinks
 )

@@ -66,8 +66,11 @@ class InvoiceCreationFailed:
 
 
 @dataclass(frozen=True)
-class PaymentSettled:
-    """The journal says ``sale_id`` is paid: the sale on screen, a late one or an old one."""
+class PaymentReceived:
+    """The journal says the customer paid ``sale_id``: the sale on screen, a late one or an old one.
+
+    The forwarder has already been woken (the money package does that, not the screen).
+    """
 
     sale_id: str
     amount_sats: int
@@ -98,8 +101,8 @@ class ForwardFailedHard:
 
 
 @dataclass(frozen=True)
-class InvoiceExpired:
-    """Blink says the POS invoice of ``sale_id`` expired (the status subscription or a query)."""
+class SaleLapsed:
+    """Blink says the POS invoice of ``sale_id`` expired unpaid (a status event or query)."""
 
     sale_id: str
 
@@ -116,11 +119,11 @@ Event = (
     | LinkChanged
     | InvoicesCreated
     | InvoiceCreationFailed
-    | PaymentSettled
+    | PaymentReceived
     | ForwardSucceeded
     | ForwardDelayed
     | ForwardFailedHard
-    | InvoiceExpired
+    | SaleLapsed
     | TimerFired
 )
 

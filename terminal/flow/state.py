@@ -4,23 +4,51 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from terminal.links import LinkState
 from terminal.screens.model import NotReady, Screen
 
+if TYPE_CHECKING:
+    from terminal.flow.effects import Effect
+
 
 class FlowState(enum.Enum):
-    """Where the payment flow is, as the merchant would describe it."""
+    """Where the screen's flow is, as the merchant would describe it.
+
+    These are the screen's states, not the sale's (:class:`terminal.money.sale.SaleState`) nor
+    Blink's (:class:`terminal.blink.models.InvoiceStatus`): a sale the screen gave up on may still
+    be paid and forwarded.
+    """
 
     NOT_READY = "not ready"  # no live payment detection on the BlinkPOS link: no QR may be shown
     IDLE = "idle"
     ENTERING = "entering"  # an amount is being typed
     CREATING = "creating"  # invoices are being made
     WAITING = "waiting"  # the QR is up (or hidden while the link is down: the sale stays open)
-    PAID = "paid"  # the customer paid; forwarding
+    FORWARDING = "forwarding"  # the customer paid; "sending to the merchant" is on screen
     DONE = "done"  # forwarded: success shown until a key or a timer
-    EXPIRED = "expired"  # the invoice expired unpaid: shown until a key or a timer
+    TIMED_OUT = "timed out"  # the QR's time ran out unpaid: shown until a key or a timer
     ERROR = "error"  # something needs the merchant: shown until a key (or a timer)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a transition handler decided: the effects to carry out, and the state to move to.
+
+    ``to`` is None to stay. The machine checks ``to`` against the table before it moves.
+    """
+
+    effects: list[Effect] = field(default_factory=list)
+    to: FlowState | None = None
+
+    def then(self, more: list[Effect]) -> Outcome:
+        """This outcome with ``more`` effects after its own."""
+        return Outcome([*self.effects, *more], self.to)
+
+    def after(self, first: list[Effect]) -> Outcome:
+        """This outcome with ``first`` carried out before its own effects."""
+        return Outcome([*first, *self.effects], self.to)
 
 
 @dataclass(frozen=True)
@@ -31,7 +59,7 @@ class FlowConfig:
     max_amount_sats: int
     invoice_expiry_seconds: float = 15 * 60  # the expiry the shell asks Blink for
     done_seconds: float = 10.0  # success screen, then back to idle
-    message_seconds: float = 30.0  # expired and retryable-error screens
+    message_seconds: float = 30.0  # timed-out and retryable-error screens
 
     def __post_init__(self) -> None:
         # ValueError, not ConfigError: terminal.config already holds max_amount_sats and
@@ -48,7 +76,7 @@ class FlowConfig:
 
 @dataclass(frozen=True)
 class ShownSale:
-    """The sale whose invoice was put on screen (WAITING, and the PAID/DONE/EXPIRED/ERROR after)."""
+    """The sale whose invoice was put on screen (WAITING, and FORWARDING/DONE/TIMED_OUT/ERROR)."""
 
     sale_id: str
     amount_sats: int

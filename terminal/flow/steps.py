@@ -1,4 +1,8 @@
-"""Small steps the transition handlers are made of: screens, timers, going home, creating."""
+"""Small steps the transition handlers are made of: screens, timers, going home, creating.
+
+A step that decides where the flow goes returns an :class:`Outcome`; the others return effects.
+None of them sets ``ctx.state``: only the machine does, after checking the table.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from terminal.flow.effects import (
 )
 from terminal.flow.entry import format_sats, type_digit
 from terminal.flow.events import Link
-from terminal.flow.state import Context, FlowState, ShownSale, not_ready_screen
+from terminal.flow.state import Context, FlowState, Outcome, ShownSale, not_ready_screen
 from terminal.links import LinkState
 from terminal.screens.model import (
     AmountEntry,
@@ -51,30 +55,30 @@ def stop_timer(ctx: Context) -> list[Effect]:
     return [CancelTimer(name)]
 
 
-def go_home(ctx: Context) -> list[Effect]:
-    """Forget the screen's sale and go to IDLE, or NOT_READY when nothing detects payments."""
+def go_home(ctx: Context) -> Outcome:
+    """Forget the screen's sale: IDLE, or NOT_READY when nothing detects payments."""
     effects = stop_timer(ctx)
     ctx.digits = ""
     ctx.sale = None
     ctx.retry_amount = None
     if ctx.pos.detects_payments:
-        ctx.state = FlowState.IDLE
         effects.append(show(ctx, Idle(ctx.config.merchant_name)))
-    else:
-        ctx.state = FlowState.NOT_READY
-        effects.append(show(ctx, not_ready_screen(ctx.pos, ctx.pos_reason)))
-    return effects
+        return Outcome(effects, FlowState.IDLE)
+    effects.append(show(ctx, not_ready_screen(ctx.pos, ctx.pos_reason)))
+    return Outcome(effects, FlowState.NOT_READY)
 
 
-def reconnect(ctx: Context) -> list[Effect]:
-    """Reconnect every configured link that is not up."""
+def reconnect(ctx: Context) -> Outcome:
+    """Reconnect every configured link that is not up (the flow stays where it is)."""
     # OFF is not configured, UP needs nothing; every other state is worth skipping the backoff.
     idle = (LinkState.UP, LinkState.OFF)
-    return [
-        Reconnect(link)
-        for link, state in ((Link.POS, ctx.pos), (Link.MERCHANT, ctx.merchant))
-        if state not in idle
-    ]
+    return Outcome(
+        [
+            Reconnect(link)
+            for link, state in ((Link.POS, ctx.pos), (Link.MERCHANT, ctx.merchant))
+            if state not in idle
+        ]
+    )
 
 
 def show_entry(ctx: Context, message: str = "") -> Show:
@@ -82,30 +86,30 @@ def show_entry(ctx: Context, message: str = "") -> Show:
     return show(ctx, AmountEntry(ctx.digits, message=message))
 
 
-def type_digit_key(ctx: Context, digit: int) -> list[Effect]:
-    """Type ``digit`` into the amount, or refuse it with the maximum."""
+def type_digit_key(ctx: Context, digit: int) -> Outcome:
+    """Type ``digit`` into the amount (ENTERING), or refuse it with the maximum."""
     typed = type_digit(ctx.digits, digit, ctx.config.max_amount_sats)
     if typed is None:
         limit = f"maximum {format_sats(ctx.config.max_amount_sats)} sats"
-        return [show_entry(ctx, limit)]
+        return Outcome([show_entry(ctx, limit)], FlowState.ENTERING)
     ctx.digits = typed
-    return [show_entry(ctx)]
+    return Outcome([show_entry(ctx)], FlowState.ENTERING)
 
 
-def create_invoices(ctx: Context, amount: int) -> list[Effect]:
+def create_invoices(ctx: Context, amount: int) -> Outcome:
     """Go to CREATING and ask the shell for the invoices of a new sale."""
     request = ctx.next_request
     ctx.next_request += 1
     ctx.pending, ctx.pending_amount = request, amount
-    ctx.state = FlowState.CREATING
     ctx.digits = ""
     ctx.retry_amount = None
-    return [*stop_timer(ctx), show(ctx, Creating(amount)), CreateInvoices(amount, request)]
+    effects = [*stop_timer(ctx), show(ctx, Creating(amount)), CreateInvoices(amount, request)]
+    return Outcome(effects, FlowState.CREATING)
 
 
 def abandon_pending(ctx: Context) -> None:
     """Stop waiting for the pending CreateInvoices; its answer is still due."""
-    # The answer still comes; it is then journalled as cancelled (see invoices_created).
+    # The answer still comes; it is then journalled as cancelled (see late_invoices).
     if ctx.pending is not None:
         ctx.abandoned.add(ctx.pending)
         ctx.pending = None
@@ -129,16 +133,14 @@ def shown_sale(ctx: Context, sale_id: str) -> ShownSale | None:
     return sale if sale is not None and sale.sale_id == sale_id else None
 
 
-def expire_sale(ctx: Context, sale: ShownSale) -> list[Effect]:
-    """The shown invoice expired unpaid: EXPIRED, stop watching it."""
+def time_out(ctx: Context, sale: ShownSale) -> Outcome:
+    """The shown invoice's time ran out unpaid (or Blink says it expired): TIMED_OUT."""
     effects: list[Effect] = [*stop_timer(ctx), UnwatchInvoice(sale.sale_id)]
-    ctx.state = FlowState.EXPIRED
     effects.append(show(ctx, Expired(sale.amount_sats)))
     effects += start_timer(ctx, "message", ctx.config.message_seconds)
-    return effects
+    return Outcome(effects, FlowState.TIMED_OUT)
 
 
-def show_paid(ctx: Context, sale: ShownSale) -> list[Effect]:
-    """Go to PAID for the shown sale."""
-    ctx.state = FlowState.PAID
-    return [show(ctx, Paid(sale.amount_sats))]
+def show_paid(ctx: Context, sale: ShownSale) -> Outcome:
+    """The shown sale was paid: FORWARDING, "sending to the merchant"."""
+    return Outcome([show(ctx, Paid(sale.amount_sats))], FlowState.FORWARDING)

@@ -1,166 +1,144 @@
-"""The payment flow as data: which handler answers each (state, event type) pair.
+"""The screen's flow as data: for each (state, event type), who handles it and where it may go.
 
 Rules, in order of importance:
 
-1. Money is never lost to the screen. ``PaymentSettled`` is legal in every state and always
-   emits ``Forward(sale_id)``, whatever sale it names (the shown one, a late one after CANCEL or
-   expiry, an old one from before a restart). Only the sale on screen moves the screen. A
-   duplicate emits ``Forward`` again: the forwarder is idempotent, and keeping no set of
-   settled ids means the core cannot forget one nor grow without bound.
+1. Money is never lost to the screen. The screen does not forward anything: the money package
+   forwards every received sale whatever the screen shows. ``PaymentReceived`` is legal in
+   every state; only the sale on screen moves the screen.
 2. No QR without detection. ``Show(ShowInvoice)`` only while the BlinkPOS link detects payments
    (UP, or DEGRADED with ``degraded=True``). IDLE/ENTERING/CREATING fall to NOT_READY when
-   detection is lost; WAITING keeps its sale (it is journalled and will be reconciled) and swaps
+   detection is lost; WAITING keeps its sale (it is journaled and will be reconciled) and swaps
    the QR for a "connection lost" screen until detection returns.
-3. The world races the screen. Link changes, forward results, expiries, timers and late
-   answers to a cancelled ``CreateInvoices`` can arrive in any state, so they are legal in every
-   state; a stale one (a timer name no longer running, a sale no longer on screen) changes
-   nothing. Keys are legal everywhere too: a state ignores the keys it has no use for.
-4. What the shell cannot legitimately send raises ``IllegalTransition`` and changes nothing:
-   an answer to a ``CreateInvoices`` never issued or already answered (checked by the handler
-   before it touches anything), or an event type this table does not list.
+3. The world races the screen. Link changes, forward results, lapses, timers and late answers
+   to a cancelled ``CreateInvoices`` can arrive in any state, so they are legal in every state;
+   a stale one (a timer name no longer running, a sale no longer on screen) changes nothing.
+   Keys are legal everywhere too: a state ignores the keys it has no use for.
+4. What the shell cannot legitimately send raises ``IllegalTransition`` and changes nothing: an
+   answer to a ``CreateInvoices`` never issued or already answered (checked by the handler
+   before it touches anything), or a handler moving somewhere its rule does not list (a bug).
 
-So the table is total over the event types of ``events.py`` by design: every pair is listed,
-and a new event type must be given a row in every state before the machine accepts it.
+Each cell is a :class:`Rule`: the handler, and the states it may move to (staying is always
+allowed). Rows shared by every state are written once in ``EVERYWHERE``; a state's own rows
+override them. The table is total: a new event type needs a row in ``EVERYWHERE`` (or in every
+state) before the machine accepts it. ``python -m terminal.flow.diagram`` draws it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from terminal.flow import handlers as h
-from terminal.flow.effects import Effect
 from terminal.flow.events import (
+    EVENT_TYPES,
     Event,
     ForwardDelayed,
     ForwardFailedHard,
     ForwardSucceeded,
     InvoiceCreationFailed,
-    InvoiceExpired,
     InvoicesCreated,
     KeyPressed,
     LinkChanged,
-    PaymentSettled,
+    PaymentReceived,
+    SaleLapsed,
     TimerFired,
 )
-from terminal.flow.state import Context, FlowState
+from terminal.flow.state import Context, FlowState, Outcome
 
 # Each handler takes the event type of its row; Any lets one table hold them all.
-Handler = Callable[[Context, Any], list[Effect]]
+Handler = Callable[[Context, Any], Outcome]
 
-_ROWS: dict[FlowState, dict[type[Event], Handler]] = {
-    FlowState.NOT_READY: {
-        KeyPressed: h.key_not_ready,
-        LinkChanged: h.link_not_ready,
-        InvoicesCreated: h.invoices_created,  # only late answers: CREATING abandons on the way here
-        InvoiceCreationFailed: h.creation_failed,
-        PaymentSettled: h.settled_elsewhere,
-        ForwardSucceeded: h.ignore,
-        ForwardDelayed: h.ignore,
-        ForwardFailedHard: h.forward_failed_elsewhere,
-        InvoiceExpired: h.ignore,
-        TimerFired: h.ignore,
+S = FlowState
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One cell: the handler, and every state it may move to besides staying where it is."""
+
+    handler: Handler
+    to: frozenset[FlowState] = frozenset()
+
+    def allows(self, current: FlowState, target: FlowState) -> bool:
+        """True if moving from ``current`` to ``target`` is what this rule says may happen."""
+        return target is current or target in self.to
+
+
+def rule(handler: Handler, *to: FlowState) -> Rule:
+    """A rule for ``handler`` that may move to ``to`` (or stay)."""
+    return Rule(handler, frozenset(to))
+
+
+HOME = (S.IDLE, S.NOT_READY)  # where going home lands, by whether payments are detected
+
+# The same in every state unless a state says otherwise.
+EVERYWHERE: dict[type[Event], Rule] = {
+    LinkChanged: rule(h.note_link),
+    InvoicesCreated: rule(h.late_invoices),
+    InvoiceCreationFailed: rule(h.late_failure),
+    PaymentReceived: rule(h.ignore),
+    ForwardSucceeded: rule(h.ignore),
+    ForwardDelayed: rule(h.ignore),
+    ForwardFailedHard: rule(h.forward_failed_elsewhere),
+    SaleLapsed: rule(h.ignore),
+    TimerFired: rule(h.ignore),
+}
+
+# A message on screen (success, timed out, error) until a key or its timer.
+_MESSAGE: dict[type[Event], Rule] = {
+    KeyPressed: rule(h.key_message, *HOME, S.ENTERING),
+    TimerFired: rule(h.timer_message, *HOME),
+}
+
+_OWN_ROWS: dict[FlowState, dict[type[Event], Rule]] = {
+    S.NOT_READY: {
+        KeyPressed: rule(h.key_not_ready),
+        LinkChanged: rule(h.link_not_ready, S.IDLE),
     },
-    FlowState.IDLE: {
-        KeyPressed: h.key_idle,
-        LinkChanged: h.link_ready,
-        InvoicesCreated: h.invoices_created,
-        InvoiceCreationFailed: h.creation_failed,
-        PaymentSettled: h.settled_elsewhere,
-        ForwardSucceeded: h.ignore,
-        ForwardDelayed: h.ignore,
-        ForwardFailedHard: h.forward_failed_elsewhere,
-        InvoiceExpired: h.ignore,
-        TimerFired: h.ignore,
+    S.IDLE: {
+        KeyPressed: rule(h.key_idle, S.ENTERING),
+        LinkChanged: rule(h.link_ready, S.NOT_READY),
     },
-    FlowState.ENTERING: {
-        KeyPressed: h.key_entering,
-        LinkChanged: h.link_ready,
-        InvoicesCreated: h.invoices_created,
-        InvoiceCreationFailed: h.creation_failed,
-        PaymentSettled: h.settled_elsewhere,
-        ForwardSucceeded: h.ignore,
-        ForwardDelayed: h.ignore,
-        ForwardFailedHard: h.forward_failed_elsewhere,
-        InvoiceExpired: h.ignore,
-        TimerFired: h.ignore,
+    S.ENTERING: {
+        KeyPressed: rule(h.key_entering, *HOME, S.CREATING),
+        LinkChanged: rule(h.link_ready, S.NOT_READY),
     },
-    FlowState.CREATING: {
-        KeyPressed: h.key_creating,
-        LinkChanged: h.link_creating,
-        InvoicesCreated: h.invoices_created,  # the awaited answer → WAITING, or a late one
-        InvoiceCreationFailed: h.creation_failed,
-        PaymentSettled: h.settled_elsewhere,
-        ForwardSucceeded: h.ignore,
-        ForwardDelayed: h.ignore,
-        ForwardFailedHard: h.forward_failed_elsewhere,
-        InvoiceExpired: h.ignore,
-        TimerFired: h.ignore,
+    S.CREATING: {
+        KeyPressed: rule(h.key_creating, *HOME),
+        LinkChanged: rule(h.link_creating, S.NOT_READY),
+        InvoicesCreated: rule(h.invoices_created, S.WAITING, S.ERROR),
+        InvoiceCreationFailed: rule(h.creation_failed, S.ERROR),
     },
-    FlowState.WAITING: {
-        KeyPressed: h.key_waiting,
-        LinkChanged: h.link_waiting,
-        InvoicesCreated: h.invoices_created,
-        InvoiceCreationFailed: h.creation_failed,
-        PaymentSettled: h.settled_shown,  # the shown sale → PAID
-        ForwardSucceeded: h.forwarded,  # the forwarder beat PaymentSettled here → DONE
-        ForwardDelayed: h.ignore,
-        ForwardFailedHard: h.forward_failed_elsewhere,
-        InvoiceExpired: h.invoice_expired_waiting,  # the shown sale → EXPIRED
-        TimerFired: h.timer_waiting,  # the expiry timer → EXPIRED
+    S.WAITING: {
+        KeyPressed: rule(h.key_waiting, *HOME),
+        LinkChanged: rule(h.link_waiting),
+        PaymentReceived: rule(h.received_shown, S.FORWARDING),
+        ForwardSucceeded: rule(h.forwarded, S.DONE),  # the forwarder beat PaymentReceived here
+        SaleLapsed: rule(h.lapsed_waiting, S.TIMED_OUT),
+        TimerFired: rule(h.timer_waiting, S.TIMED_OUT),
     },
-    FlowState.PAID: {
-        KeyPressed: h.key_paid,
-        LinkChanged: h.link_elsewhere,
-        InvoicesCreated: h.invoices_created,
-        InvoiceCreationFailed: h.creation_failed,
-        PaymentSettled: h.settled_elsewhere,  # a duplicate, or another sale
-        ForwardSucceeded: h.forwarded,  # the shown sale → DONE
-        ForwardDelayed: h.forward_delayed,  # stay PAID: "money is safe"
-        ForwardFailedHard: h.forward_failed_paid,  # the shown sale → ERROR
-        InvoiceExpired: h.ignore,
-        TimerFired: h.ignore,
+    S.FORWARDING: {
+        KeyPressed: rule(h.key_forwarding, *HOME),
+        ForwardSucceeded: rule(h.forwarded, S.DONE),
+        ForwardDelayed: rule(h.forward_delayed),  # stay: "the money is safe"
+        ForwardFailedHard: rule(h.forward_failed_shown, S.ERROR),
     },
-    FlowState.DONE: {
-        KeyPressed: h.key_message,
-        LinkChanged: h.link_elsewhere,
-        InvoicesCreated: h.invoices_created,
-        InvoiceCreationFailed: h.creation_failed,
-        PaymentSettled: h.settled_elsewhere,
-        ForwardSucceeded: h.ignore,  # a duplicate, or another sale
-        ForwardDelayed: h.ignore,
-        ForwardFailedHard: h.forward_failed_elsewhere,
-        InvoiceExpired: h.ignore,
-        TimerFired: h.timer_message,
+    S.DONE: dict(_MESSAGE),
+    S.TIMED_OUT: {
+        **_MESSAGE,
+        PaymentReceived: rule(h.received_shown, S.FORWARDING),  # paid at the last moment
+        ForwardSucceeded: rule(h.forwarded, S.DONE),
     },
-    FlowState.EXPIRED: {
-        KeyPressed: h.key_message,
-        LinkChanged: h.link_elsewhere,
-        InvoicesCreated: h.invoices_created,
-        InvoiceCreationFailed: h.creation_failed,
-        PaymentSettled: h.settled_shown,  # paid at the last moment → PAID
-        ForwardSucceeded: h.forwarded,
-        ForwardDelayed: h.ignore,
-        ForwardFailedHard: h.forward_failed_elsewhere,
-        InvoiceExpired: h.ignore,  # Blink confirming what the timer said
-        TimerFired: h.timer_message,
-    },
-    FlowState.ERROR: {
-        KeyPressed: h.key_error,
-        LinkChanged: h.link_elsewhere,
-        InvoicesCreated: h.invoices_created,
-        InvoiceCreationFailed: h.creation_failed,
-        PaymentSettled: h.settled_elsewhere,
-        ForwardSucceeded: h.forwarded,  # an operator fixed a hard failure of the shown sale
-        ForwardDelayed: h.ignore,
-        ForwardFailedHard: h.forward_failed_elsewhere,
-        InvoiceExpired: h.ignore,
-        TimerFired: h.timer_message,
+    S.ERROR: {
+        **_MESSAGE,
+        KeyPressed: rule(h.key_error, *HOME, S.ENTERING, S.CREATING),
+        ForwardSucceeded: rule(h.forwarded, S.DONE),  # an operator fixed the shown sale's forward
     },
 }
 
-TRANSITIONS: dict[tuple[FlowState, type[Event]], Handler] = {
-    (state, event_type): handler
-    for state, row in _ROWS.items()
-    for event_type, handler in row.items()
+TABLE: dict[FlowState, dict[type[Event], Rule]] = {
+    state: {**EVERYWHERE, **_OWN_ROWS[state]} for state in FlowState
 }
+
+# The table is total over the event types: checked here, so a gap fails at import, not at 3 am.
+assert all(set(row) == set(EVENT_TYPES) for row in TABLE.values()), "a (state, event) has no rule"

@@ -13,12 +13,13 @@ import threading
 
 ENV_VAR = "BLINK_TERMINAL_CRASH_AT"
 
-# The journal (terminal/journal.py), each right after its transaction committed.
+# Right after a journal write committed: opening a sale (opening.py), settling (settling.py) and
+# the forwarder's last write (forwarder.py).
 AFTER_BEGIN_SALE = "after_begin_sale"
 AFTER_RECORD_INVOICES = "after_record_invoices"
-AFTER_MARK_PAID = "after_mark_paid"
+AFTER_MARK_RECEIVED = "after_mark_received"
 AFTER_MARK_FORWARDED = "after_mark_forwarded"
-# The forwarder (terminal/forwarder.py).
+# Inside the forwarder (forwarder.py).
 BEFORE_PAY = "before_pay"  # the attempt is journaled; the pay request has not left
 AFTER_PAY_SENT = "after_pay_sent"  # Blink answered; the answer is not journaled yet
 AFTER_PAY_ANSWER = "after_pay_answer"  # the answer is journaled; the sale is not yet forwarded
@@ -29,7 +30,7 @@ AFTER_REPLACE_JOURNALED = "after_replace_journaled"  # the new invoice is journa
 ALL_POINTS: tuple[str, ...] = (
     AFTER_BEGIN_SALE,
     AFTER_RECORD_INVOICES,
-    AFTER_MARK_PAID,
+    AFTER_MARK_RECEIVED,
     AFTER_MARK_FORWARDED,
     BEFORE_PAY,
     AFTER_PAY_SENT,

@@ -3,9 +3,12 @@
 * ``myUpdates`` on the BlinkPOS socket reports every paid invoice of the account (ours and other
   terminals'); the status subscription of the shown invoice re-emits its status on every
   (re)subscribe, which recovers a payment missed while the socket was down.
-* After every (re)connect, and at start-up, every open sale is queried over HTTP (Blink has no
-  replay: events published while the socket was down are lost).
+* After every (re)connect, and at start-up, every unsettled sale is queried over HTTP (Blink has
+  no replay: events published while the socket was down are lost).
 * While the socket is down but HTTP works, open invoices are polled slowly (degraded).
+
+Detection owns the BlinkPOS socket: the socket reports to it, and it reports the link's state
+(socket and HTTP) to the link board. Whatever it learns about a payment goes to the settler.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol, TypeVar
 
 from terminal.blink import documents
 from terminal.blink.http import BlinkHttp
@@ -26,11 +29,26 @@ from terminal.links import LinkState
 from terminal.money.journal import Journal
 from terminal.money.sale import Sale
 from terminal.money.settling import Settler
-from terminal.shell.poslink import PosLink
+from terminal.money.worker import JournalThread
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+OnLink = Callable[[LinkState, str], None]
+
+
+class LinkReporter(Protocol):
+    """Where detection reports the BlinkPOS link's two halves (the link board)."""
+
+    def pos_socket(self, state: LinkState, reason: str) -> None:
+        """The socket changed state."""
+
+    def pos_http_answered(self) -> None:
+        """An HTTP call got an answer."""
+
+    def pos_http_failed(self, reason: str, *, rejected: bool = False) -> None:
+        """An HTTP call failed (``rejected``: the key was refused)."""
 
 
 class Detection:
@@ -38,50 +56,53 @@ class Detection:
 
     def __init__(
         self,
-        journal: Journal,
+        journal: JournalThread,
         http: BlinkHttp,
-        socket: BlinkSocket,
+        open_socket: Callable[[OnLink], BlinkSocket],
         settler: Settler,
-        link: PosLink,
-        clock: Callable[[], float],
+        board: LinkReporter,
         *,
         poll_interval: float = 5.0,
         probe_interval: float = 15.0,
     ) -> None:
         self._journal = journal
         self._http = http
-        self._socket = socket
         self._settler = settler
-        self._link = link
-        self._clock = clock
+        self._board = board
         self._poll_interval = poll_interval
         self._probe_interval = probe_interval
+        self._socket_state = LinkState.CONNECTING
         self._catch_up = asyncio.Event()
         self._watched: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._group: asyncio.TaskGroup | None = None
+        self.socket = open_socket(self._socket_changed)
 
-    def socket_changed(self, state: LinkState, reason: str) -> None:
-        """Called by the socket: every (re)connect triggers a catch-up over HTTP."""
-        self._link.socket_changed(state, reason)
+    def _socket_changed(self, state: LinkState, reason: str) -> None:
+        self._socket_state = state
+        self._board.pos_socket(state, reason)
         if state is LinkState.UP:
-            self._catch_up.set()
+            self._catch_up.set()  # every (re)connect: ask about everything unsettled
 
     async def run(self) -> None:
-        """Consume ``myUpdates`` and keep open sales reconciled, forever."""
-        updates = self._socket.subscribe(documents.MY_UPDATES, essential=True)
+        """Run the socket, consume ``myUpdates`` and keep open sales reconciled, forever."""
+        updates = self.socket.subscribe(documents.MY_UPDATES, essential=True)
         self._catch_up.set()  # start-up: query every open sale once
+        # Every task detection starts, the status watchers included, lives in this group: one
+        # that dies takes the terminal down (and systemd restarts it) instead of failing quietly.
         async with asyncio.TaskGroup() as group:
-            group.create_task(self._consume_updates(updates))
-            group.create_task(self._reconcile_loop())
+            self._group = group
+            group.create_task(self.socket.run(), name="pos socket")
+            group.create_task(self._consume_updates(updates), name="myUpdates")
+            group.create_task(self._reconcile_loop(), name="reconcile")
 
     def watch(self, sale_id: str, payment_hash: str) -> None:
         """Subscribe to the status of the shown invoice, and query it once (Blink PR #2534 race)."""
         if sale_id in self._watched:
             return
-        sub = self._socket.subscribe(
+        sub = self.socket.subscribe(
             documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION, {"input": {"paymentHash": payment_hash}}
         )
-        task = asyncio.get_running_loop().create_task(self._consume_status(sub))
+        task = self._spawn(self._consume_status(sub))
         self._watched[sale_id] = (sub, task)
         self._spawn(self._query(payment_hash))
 
@@ -103,22 +124,23 @@ class Detection:
 
     # --- internals --------------------------------------------------------------------------
 
-    def _spawn(self, work: Any) -> None:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _spawn(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        if self._group is None:
+            work.close()
+            raise RuntimeError("detection is not running yet: start run() first")
+        return self._group.create_task(work)
 
     async def _reach(self, call: Awaitable[T]) -> T | None:
-        """``call``'s answer, or None; either way the link learns whether Blink's HTTP answered."""
+        """``call``'s answer, or None; either way the board learns whether Blink's HTTP answered."""
         try:
             answer = await call
         except (KeyRejected, ScopeDenied) as exc:
-            self._link.http_failed(str(exc), rejected=True)
+            self._board.pos_http_failed(str(exc), rejected=True)
             return None
         except BlinkError as exc:
-            self._link.http_failed(str(exc))
+            self._board.pos_http_failed(str(exc))
             return None
-        self._link.http_answered()
+        self._board.pos_http_answered()
         return answer
 
     async def _query(self, payment_hash: str) -> bool:
@@ -126,20 +148,20 @@ class Detection:
         status = await self._reach(self._http.invoice_status(payment_hash))
         if status is None:
             return False
-        self._apply(payment_hash, status, "status query")
+        await self._apply(payment_hash, status, "status query")
         return True
 
-    def _apply(self, payment_hash: str, status: InvoiceStatus, source: str) -> None:
+    async def _apply(self, payment_hash: str, status: InvoiceStatus, source: str) -> None:
         if status is InvoiceStatus.PAID:
-            self._settler.paid(payment_hash, source)
+            await self._settler.received(payment_hash, source)
         elif status is InvoiceStatus.EXPIRED:
-            self._settler.expired(payment_hash)
+            await self._settler.lapsed(payment_hash)
 
     async def _consume_updates(self, updates: Subscription) -> None:
         async for payload in updates:
             update = parse_my_update(payload)
             if isinstance(update, LnPaid):
-                self._settler.paid(update.payment_hash, "myUpdates")
+                await self._settler.received(update.payment_hash, "myUpdates")
             elif isinstance(update, UpdateError):
                 log.warning("BlinkPOS update with an error: %s", update.message)
 
@@ -149,7 +171,7 @@ class Detection:
             if isinstance(news, UpdateError):
                 log.warning("invoice status error: %s", news.message)
                 continue
-            self._apply(news.payment_hash, news.status, "status subscription")
+            await self._apply(news.payment_hash, news.status, "status subscription")
 
     async def _reconcile_loop(self) -> None:
         # A query that went unanswered (a 500, a timeout, a 429 amid a restart's burst) must be
@@ -160,19 +182,19 @@ class Detection:
             timeout: float | None = None
             if unanswered:
                 timeout = self._poll_interval
-            elif self._link.state is not LinkState.UP:
+            elif self._socket_state is not LinkState.UP:
                 # Degraded: poll the open invoices slowly; with none open, only probe, slower.
-                busy = bool(self._journal.unsettled_sales())
+                busy = bool(await self._journal.call(Journal.unsettled_sales))
                 timeout = self._poll_interval if busy else self._probe_interval
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._catch_up.wait()
             self._catch_up.clear()
-            unsettled = self._journal.unsettled_sales()
+            unsettled = await self._journal.call(Journal.unsettled_sales)
             unanswered = False
             if unsettled:
                 unanswered = not await self.reconcile(unsettled)
-            elif self._link.state is not LinkState.UP:
+            elif self._socket_state is not LinkState.UP:
                 await self._probe()
 
     async def _probe(self) -> None:

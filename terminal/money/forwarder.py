@@ -1,4 +1,4 @@
-"""The forwarder: every paid sale reaches the merchant exactly once, through crashes and outages.
+"""The forwarder: every received sale reaches the merchant exactly once, through crashes.
 
 A thin asyncio loop around :func:`terminal.money.policy.next_step`: it reloads the sale from
 the journal, asks the policy for the next step, carries it out against Blink, and turns the
@@ -9,12 +9,10 @@ exactly-once is journaled *before* the request that depends on it leaves.
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 from terminal.blink.models import Invoice, InvoiceStatus, PaymentOutcome, PaymentStatus
@@ -36,6 +34,8 @@ from terminal.money.policy import (
     Do,
     Done,
     FailHard,
+    ForwardOutcome,
+    ForwardResult,
     GuardRefused,
     HardFailure,
     Observation,
@@ -52,6 +52,8 @@ from terminal.money.policy import (
     should_report,
 )
 from terminal.money.sale import AttemptOutcome, InvoiceRef, Sale, SaleState
+from terminal.money.wallets import WalletBook, Wallets
+from terminal.money.worker import JournalThread
 from terminal.secret import redact
 
 log = logging.getLogger(__name__)
@@ -108,39 +110,24 @@ def invoice_ref(invoice: Invoice) -> InvoiceRef:
     )
 
 
-class ForwardOutcome(enum.Enum):
-    """How a forward stands, as reported to ``on_result``."""
-
-    FORWARDED = "forwarded"  # the merchant has the money
-    FAILING = "failing"  # a hard failure the operator must fix; still retrying, slowly
-    DELAYED = "delayed"  # Blink keeps failing for now; retrying with backoff, money is safe
-    REFUSED = "refused"  # the payout guard refused; the sale needs checking by hand
-    NOT_PAID = "not_paid"  # nothing to forward: the sale is not paid
-
-
-@dataclass(frozen=True)
-class ForwardResult:
-    """One report about one sale's forward."""
-
-    sale_id: str
-    outcome: ForwardOutcome
-    detail: str = ""
-
-
 async def _real_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
 class Forwarder:
-    """Forwards paid sales from the BlinkPOS wallet to the merchant, exactly once each."""
+    """Forwards received sales from the BlinkPOS wallet to the merchant, exactly once each.
+
+    One task per sale: :meth:`forward` joins the sale's running task if there is one, so two
+    callers never forward one sale twice at once (harmless for the money, since Blink never pays
+    an invoice twice, but it could make two replacement invoices).
+    """
 
     def __init__(
         self,
-        journal: Journal,
+        journal: JournalThread,
         api: ForwardApi,
-        merchant_wallet_id: str,
+        wallets: WalletBook,
         *,
-        pos_wallet_id: str,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = _real_sleep,
         on_result: Callable[[ForwardResult], None] | None = None,
@@ -150,76 +137,70 @@ class Forwarder:
     ) -> None:
         self._journal = journal
         self._api = api
-        self._merchant_wallet_id = merchant_wallet_id
-        self._pos_wallet_id = pos_wallet_id
+        self._wallets = wallets
         self._clock = clock
         self._sleep = sleep
         self._on_result = on_result
         self._rng = rng
         self._call_timeout = call_timeout
         self._config = config
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users: dict[str, int] = {}
-        self._running: set[str] = set()
-        self._refused: set[str] = set()
+        self._wake = asyncio.Event()
+        self._tasks: dict[str, asyncio.Task[ForwardResult]] = {}
+        self._held: set[str] = set()
+
+    def wake(self) -> None:
+        """A sale was journaled received: look for work now (the settler's one call here)."""
+        self._wake.set()
 
     async def forward(self, sale_id: str) -> ForwardResult:
-        """Forward one paid sale; returns once forwarded, or refused by the payout guard."""
-        # Two forwards of one sale at once would be safe for the money (Blink never pays an
-        # invoice twice) but could make two replacements; the second waits for the first.
-        lock = self._locks.setdefault(sale_id, asyncio.Lock())
-        self._users[sale_id] = self._users.get(sale_id, 0) + 1
-        try:
-            async with lock:
-                return await self._forward(sale_id)
-        finally:
-            self._users[sale_id] -= 1
-            if self._users[sale_id] == 0:
-                del self._users[sale_id]
-                del self._locks[sale_id]
+        """Forward one received sale; returns once forwarded, or held by the payout guard."""
+        task = self._tasks.get(sale_id)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._forward(sale_id))
+            self._tasks[sale_id] = task
+            task.add_done_callback(lambda _: self._tasks.pop(sale_id, None))
+        # Not shielded: cancelling the caller (a shutdown, a power cut in a test) stops it.
+        return await task
 
     async def drain(self) -> list[ForwardResult]:
-        """Forward every sale that is paid but not forwarded (the start-up pass), concurrently."""
-        sales = self._journal.unforwarded_paid()
+        """Forward every sale that is received but not forwarded, concurrently; their results."""
+        sales = await self._journal.call(Journal.unforwarded_received)
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self.forward(sale.id)) for sale in sales]
         return [task.result() for task in tasks]
 
-    async def run(self, wake: asyncio.Event) -> None:
-        """Forward paid sales forever: at start, and whenever ``wake`` is set."""
+    async def run(self) -> None:
+        """Forward received sales forever: those owed at start, then whenever woken."""
         async with asyncio.TaskGroup() as group:
             while True:
-                for sale in self._journal.unforwarded_paid():
-                    # A refused sale needs a person; retrying it on every wake only adds noise.
-                    if sale.id not in self._running and sale.id not in self._refused:
-                        self._running.add(sale.id)
+                self._wake.clear()
+                for sale in await self._journal.call(Journal.unforwarded_received):
+                    # A held sale needs a person; retrying it on every wake only adds noise.
+                    if sale.id not in self._tasks and sale.id not in self._held:
                         group.create_task(self._run_one(sale.id))
-                await wake.wait()
-                wake.clear()
+                await self._wake.wait()
 
     async def _run_one(self, sale_id: str) -> None:
-        try:
-            result = await self.forward(sale_id)
-            if result.outcome is ForwardOutcome.REFUSED:
-                self._refused.add(sale_id)
-        finally:
-            self._running.discard(sale_id)
+        result = await self.forward(sale_id)
+        if result.outcome is ForwardOutcome.HELD:
+            self._held.add(sale_id)
 
     # --- the loop -------------------------------------------------------------------------
 
     async def _forward(self, sale_id: str) -> ForwardResult:
-        sale = self._journal.sale(sale_id)
+        sale = await self._journal.call(Journal.sale, sale_id)
         if sale.state is SaleState.FORWARDED:
             return ForwardResult(sale_id, ForwardOutcome.FORWARDED, "already forwarded")
-        if sale.state is not SaleState.PAID:
-            return ForwardResult(sale_id, ForwardOutcome.NOT_PAID, sale.state.value)
+        if sale.state is not SaleState.RECEIVED:
+            return ForwardResult(sale_id, ForwardOutcome.NOT_RECEIVED, sale.state.value)
+        wallets = await self._wallets.get()
         observation: Observation = Started()
         failures = 0
         while True:
-            sale = self._journal.sale(sale_id)
+            sale = await self._journal.call(Journal.sale, sale_id)
             step = next_step(
                 sale,
-                self._journal.attempts(sale_id),
+                await self._journal.call(Journal.attempts, sale_id),
                 observation,
                 now=self._clock(),
                 failures=failures,
@@ -228,7 +209,7 @@ class Forwarder:
             )
             match step:
                 case Done():
-                    return self._done(sale)
+                    return await self._done(sale)
                 case Do(action=action):
                     pass
                 case Wait(seconds=seconds, then=action):
@@ -236,13 +217,14 @@ class Forwarder:
                 case FailHard(reason=reason, retry_in=retry_in, then=action):
                     if retry_in is None:
                         log.error("sale %s: not forwarded: %s", sale_id, reason)
-                        return self._report(sale_id, ForwardOutcome.REFUSED, reason)
+                        return self._report(sale_id, ForwardOutcome.HELD, reason)
                     log.error(
                         "sale %s: forward failing, retry in %.0f s: %s", sale_id, retry_in, reason
                     )
                     self._report(sale_id, ForwardOutcome.FAILING, reason)
                     await self._sleep(retry_in)
-            observation = await self._carry_out(action, self._journal.sale(sale_id))
+            sale = await self._journal.call(Journal.sale, sale_id)
+            observation = await self._carry_out(action, sale, wallets)
             if is_setback(observation):
                 failures += 1
                 if failures == 1:
@@ -255,8 +237,9 @@ class Forwarder:
                         f"not forwarded after {failures} tries, still trying: {detail}",
                     )
 
-    def _done(self, sale: Sale) -> ForwardResult:
-        self._journal.mark_forwarded(sale.id, self._clock())
+    async def _done(self, sale: Sale) -> ForwardResult:
+        if await self._journal.call(Journal.mark_forwarded, sale.id, self._clock()):
+            crashpoints.crashpoint(crashpoints.AFTER_MARK_FORWARDED)
         merchant_hash = sale.merchant.hash if sale.merchant else "?"
         log.info(
             "sale %s: %d sats received and forwarded to the merchant (merchant invoice %s…)",
@@ -272,17 +255,17 @@ class Forwarder:
             self._on_result(result)
         return result
 
-    async def _carry_out(self, action: Action, sale: Sale) -> Observation:
-        if sale.state is not SaleState.PAID:
+    async def _carry_out(self, action: Action, sale: Sale, wallets: Wallets) -> Observation:
+        if sale.state is not SaleState.RECEIVED:
             # Another forward of the same sale finished it meanwhile; the policy sees that.
             return Started()
         if action is Action.PAY:
-            return await self._pay(sale)
+            return await self._pay(sale, wallets.pos)
         if action is Action.ASK_STATUS:
             return await self._ask_status(sale)
-        return await self._replace(sale)
+        return await self._replace(sale, wallets.merchant)
 
-    async def _pay(self, sale: Sale) -> Observation:
+    async def _pay(self, sale: Sale, pos_wallet_id: str) -> Observation:
         try:
             check_payout(
                 sale,
@@ -293,40 +276,50 @@ class Forwarder:
         except PayoutGuardError as exc:
             return GuardRefused(str(exc))
         assert sale.merchant is not None  # the guard refused a sale without one
-        attempt = self._journal.begin_forward_attempt(sale.id, sale.merchant.hash, self._clock())
+        attempt = await self._journal.call(
+            Journal.begin_forward_attempt, sale.id, sale.merchant.hash, self._clock()
+        )
         crashpoints.crashpoint(crashpoints.BEFORE_PAY)
         try:
             async with asyncio.timeout(self._call_timeout):
                 answer = await self._api.pay_invoice(
-                    self._pos_wallet_id, sale.merchant.request, memo=f"sale {sale.id}"
+                    pos_wallet_id, sale.merchant.request, memo=f"sale {sale.id}"
                 )
         except InsufficientBalance as exc:
-            return self._finish(
+            return await self._finish(
                 attempt,
                 AttemptOutcome.INSUFFICIENT_BALANCE,
                 exc,
                 HardFailure(f"the BlinkPOS wallet cannot pay: {exc}"),
             )
         except (KeyRejected, ScopeDenied) as exc:
-            return self._finish(attempt, AttemptOutcome.REFUSED, exc, HardFailure(str(exc)))
+            return await self._finish(
+                attempt, AttemptOutcome.KEY_REFUSED, exc, HardFailure(str(exc))
+            )
         except RateLimited as exc:
-            return self._finish(
+            return await self._finish(
                 attempt, AttemptOutcome.LOST, exc, Throttled(Action.PAY, exc.retry_after)
             )
         except (BlinkError, TimeoutError) as exc:
-            return self._finish(attempt, AttemptOutcome.LOST, exc, PayLost(_describe(exc)))
+            return await self._finish(attempt, AttemptOutcome.LOST, exc, PayLost(_describe(exc)))
         crashpoints.crashpoint(crashpoints.AFTER_PAY_SENT)
         detail = "; ".join(e.message for e in answer.errors)
-        self._journal.finish_forward_attempt(
-            attempt, _ATTEMPT_OUTCOMES[answer.status], self._clock(), detail
+        await self._journal.call(
+            Journal.finish_forward_attempt,
+            attempt,
+            _ATTEMPT_OUTCOMES[answer.status],
+            self._clock(),
+            detail,
         )
         crashpoints.crashpoint(crashpoints.AFTER_PAY_ANSWER)
         return PayAnswered(answer.status, redact(detail))
 
-    def _finish(
+    async def _finish(
         self, attempt: int, outcome: AttemptOutcome, exc: BaseException, observation: Observation
     ) -> Observation:
-        self._journal.finish_forward_attempt(attempt, outcome, self._clock(), _describe(exc))
+        await self._journal.call(
+            Journal.finish_forward_attempt, attempt, outcome, self._clock(), _describe(exc)
+        )
         return observation
 
     async def _ask_status(self, sale: Sale) -> Observation:
@@ -342,12 +335,12 @@ class Forwarder:
             return CallLost(Action.ASK_STATUS, _describe(exc))
         return StatusAnswered(status)
 
-    async def _replace(self, sale: Sale) -> Observation:
+    async def _replace(self, sale: Sale, merchant_wallet_id: str) -> Observation:
         crashpoints.crashpoint(crashpoints.BEFORE_REPLACE)
         try:
             async with asyncio.timeout(self._call_timeout):
                 invoice = await create_merchant_invoice(
-                    self._api, self._merchant_wallet_id, sale.id, sale.amount_sats, sale.memo
+                    self._api, merchant_wallet_id, sale.id, sale.amount_sats, sale.memo
                 )
         except (KeyRejected, ScopeDenied) as exc:
             return HardFailure(str(exc))
@@ -357,7 +350,7 @@ class Forwarder:
             return CallLost(Action.REPLACE, _describe(exc))
         crashpoints.crashpoint(crashpoints.AFTER_REPLACE_CREATED)
         new = invoice_ref(invoice)
-        self._journal.replace_merchant_invoice(sale.id, new, self._clock())
+        await self._journal.call(Journal.replace_merchant_invoice, sale.id, new, self._clock())
         crashpoints.crashpoint(crashpoints.AFTER_REPLACE_JOURNALED)
         log.info(
             "sale %s: merchant invoice expired unpaid; replaced by %s…", sale.id, new.hash[:12]

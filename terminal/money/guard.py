@@ -21,7 +21,7 @@ def check_payout(
     sale: Sale, payment_request: str, *, now: float, margin: float = EXPIRY_MARGIN_SECONDS
 ) -> DecodedInvoice:
     """Return the decoded invoice if paying it settles exactly this sale; else PayoutGuardError."""
-    if sale.state is not SaleState.PAID:
+    if sale.state is not SaleState.RECEIVED:
         raise PayoutGuardError(
             f"sale {sale.id} is {sale.state.value}, not paid: the terminal pays a merchant "
             "only for a sale the customer has paid"

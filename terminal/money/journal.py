@@ -4,22 +4,22 @@ Every write is one transaction that is on disk when the call returns (WAL, ``syn
 so a power cut right after a call loses nothing that call reported. The rules about which state
 may follow which live in :mod:`terminal.money.sale`; this module only stores and loads.
 
-The journal is safe to call from one thread at a time; a lock serialises callers that share it
-across threads (e.g. an ``asyncio.to_thread`` worker).
+A ``Journal`` belongs to the thread that opened it (sqlite3's own check enforces that). The
+running terminal keeps it on a worker thread of its own (:mod:`terminal.money.worker`), so an
+fsync never stalls the event loop; the command-line verbs use it directly.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from terminal.errors import IllegalTransition, JournalError
-from terminal.money import crashpoints
 from terminal.money.sale import (
     UNSETTLED_STATES,
     AttemptOutcome,
@@ -39,21 +39,24 @@ JOURNAL_FILE = "journal.sqlite3"
 
 _SALE_COLUMNS = (
     "id, amount_sats, memo, state, created_at, updated_at, pos_request, pos_hash, "
-    "pos_expires_at, paid_at, forwarded_at"
+    "pos_expires_at, received_at, forwarded_at"
 )
 
 
 class Journal:
     """The durable record of every sale on this terminal."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, terminal_id: str) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, terminal_id: str, *, commit_delay: float = 0.0
+    ) -> None:
         self._conn = conn
         self._path = path
-        self._lock = threading.Lock()
         self.terminal_id = terminal_id
+        # Seconds added to every commit: a benchmark's stand-in for a slow SD card's fsync.
+        self._commit_delay = commit_delay
 
     @classmethod
-    def open(cls, path: Path | str) -> Journal:
+    def open(cls, path: Path | str, *, commit_delay: float = 0.0) -> Journal:
         """Open (creating if needed) the journal at ``path``: a ``.sqlite3`` file, or a state
         directory (created, owner-only, when missing) that holds ``journal.sqlite3``."""
         target = Path(path)
@@ -69,7 +72,7 @@ class Journal:
         try:
             # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE) so that every
             # write is exactly one transaction, committed before the method returns.
-            conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(target, isolation_level=None)
         except sqlite3.Error as exc:
             raise translate(exc, target) from exc
         try:
@@ -84,7 +87,7 @@ class Journal:
         except BaseException:
             conn.close()
             raise
-        return cls(conn, target, terminal_id)
+        return cls(conn, target, terminal_id, commit_delay=commit_delay)
 
     @property
     def path(self) -> Path:
@@ -101,8 +104,7 @@ class Journal:
 
     def close(self) -> None:
         """Close the journal; every write already returned is on disk."""
-        with self._lock:
-            self._conn.close()
+        self._conn.close()
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -124,7 +126,6 @@ class Journal:
                     continue  # the random part collided within one second: draw again
             else:
                 raise JournalError("could not find a free sale id: restart the terminal")
-        crashpoints.crashpoint(crashpoints.AFTER_BEGIN_SALE)
         return self.sale(sale_id)
 
     def record_invoices(
@@ -147,22 +148,18 @@ class Journal:
                 (SaleState.OPEN.value, now, pos.request, pos.hash, pos.expires_at, sale_id),
             )
             _insert_merchant(cur, sale_id, merchant, now)
-        crashpoints.crashpoint(crashpoints.AFTER_RECORD_INVOICES)
 
-    def mark_paid(self, sale_id: str, now: float) -> bool:
+    def mark_received(self, sale_id: str, now: float) -> bool:
         """Journal that the customer paid; False if it already was (paid or forwarded)."""
-        moved = self._move(sale_id, SaleState.PAID, now, "mark_paid", stamp="paid_at")
-        if moved:
-            crashpoints.crashpoint(crashpoints.AFTER_MARK_PAID)
-        return moved
+        return self._move(sale_id, SaleState.RECEIVED, now, "mark_received", stamp="received_at")
 
     def mark_cancelled(self, sale_id: str, now: float) -> bool:
         """Journal that the merchant cancelled the screen; False if nothing changed."""
         return self._move(sale_id, SaleState.CANCELLED, now, "mark_cancelled")
 
-    def mark_expired(self, sale_id: str, now: float) -> bool:
+    def mark_lapsed(self, sale_id: str, now: float) -> bool:
         """Journal that the screen gave up waiting; False if nothing changed."""
-        return self._move(sale_id, SaleState.EXPIRED, now, "mark_expired")
+        return self._move(sale_id, SaleState.LAPSED, now, "mark_lapsed")
 
     def mark_failed(self, sale_id: str, now: float) -> bool:
         """Journal that the invoices could not be made (``new`` -> ``failed``)."""
@@ -170,10 +167,7 @@ class Journal:
 
     def mark_forwarded(self, sale_id: str, now: float) -> bool:
         """Journal that the merchant has the money; False if it already was forwarded."""
-        moved = self._move(sale_id, SaleState.FORWARDED, now, "mark_forwarded", "forwarded_at")
-        if moved:
-            crashpoints.crashpoint(crashpoints.AFTER_MARK_FORWARDED)
-        return moved
+        return self._move(sale_id, SaleState.FORWARDED, now, "mark_forwarded", "forwarded_at")
 
     def fail_unfinished(self, now: float) -> list[str]:
         """Move every sale still ``new`` (a crash before its invoices were journaled) to failed.
@@ -194,7 +188,7 @@ class Journal:
         """Journal a pay request for the sale's current merchant invoice, before it leaves."""
         with self._write() as cur:
             sale = self._load(cur, sale_id)
-            if sale.state is not SaleState.PAID:
+            if sale.state is not SaleState.RECEIVED:
                 raise IllegalTransition(sale.state.value, "begin_forward_attempt")
             if sale.merchant is None or sale.merchant.hash != merchant_hash:
                 raise JournalError(
@@ -231,7 +225,7 @@ class Journal:
         """Make ``new`` the sale's merchant invoice; the old one stays in its history."""
         with self._write() as cur:
             sale = self._load(cur, sale_id)
-            if sale.state is not SaleState.PAID:
+            if sale.state is not SaleState.RECEIVED:
                 raise IllegalTransition(sale.state.value, "replace_merchant_invoice")
             if sale.merchant == new:
                 return
@@ -281,11 +275,11 @@ class Journal:
         params: list[object] = [s.value for s in sorted(states)]
         return self._sales(query + " ORDER BY created_at, id", params)
 
-    def unforwarded_paid(self) -> list[Sale]:
+    def unforwarded_received(self) -> list[Sale]:
         """Every sale that is paid but not yet forwarded, oldest first."""
         return self._sales(
             "SELECT id FROM sales WHERE state = ? ORDER BY created_at, id",
-            [SaleState.PAID.value],
+            [SaleState.RECEIVED.value],
         )
 
     def recent(self, limit: int = 20) -> list[Sale]:
@@ -319,31 +313,31 @@ class Journal:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Cursor]:
-        with self._lock:
-            cur = self._conn.cursor()
+        cur = self._conn.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
             try:
-                cur.execute("BEGIN IMMEDIATE")
-                try:
-                    yield cur
-                except BaseException:
-                    cur.execute("ROLLBACK")
-                    raise
-                cur.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise translate(exc, self._path) from exc
-            finally:
-                cur.close()
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+            if self._commit_delay:
+                time.sleep(self._commit_delay)
+        except sqlite3.Error as exc:
+            raise translate(exc, self._path) from exc
+        finally:
+            cur.close()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Cursor]:
-        with self._lock:
-            cur = self._conn.cursor()
-            try:
-                yield cur
-            except sqlite3.Error as exc:
-                raise translate(exc, self._path) from exc
-            finally:
-                cur.close()
+        cur = self._conn.cursor()
+        try:
+            yield cur
+        except sqlite3.Error as exc:
+            raise translate(exc, self._path) from exc
+        finally:
+            cur.close()
 
     def _move(
         self,
@@ -397,7 +391,7 @@ class Journal:
             pos=pos,
             merchant=current[-1] if current else None,
             replaced_merchants=replaced,
-            paid_at=row[9],
+            received_at=row[9],
             forwarded_at=row[10],
         )
 

@@ -54,6 +54,25 @@ class Action(enum.Enum):
     REPLACE = "replace"
 
 
+class ForwardOutcome(enum.Enum):
+    """How a forward stands, as reported to ``on_result``."""
+
+    FORWARDED = "forwarded"  # the merchant has the money
+    FAILING = "failing"  # a hard failure the operator must fix; still retrying, slowly
+    DELAYED = "delayed"  # Blink keeps failing for now; retrying with backoff, money is safe
+    HELD = "held"  # the payout guard refused to pay; the sale needs checking by hand
+    NOT_RECEIVED = "not_received"  # nothing to forward: the customer has not paid
+
+
+@dataclass(frozen=True)
+class ForwardResult:
+    """One report about one sale's forward."""
+
+    sale_id: str
+    outcome: ForwardOutcome
+    detail: str = ""
+
+
 # --- observations: what the last step saw --------------------------------------------------
 
 
@@ -204,7 +223,7 @@ def next_step(  # noqa: PLR0912 - one case per observation: the rules read as a 
     """The next step for forwarding ``sale``, per the rules in this module's docstring."""
     if sale.state is SaleState.FORWARDED:
         return Done()
-    if sale.state is not SaleState.PAID or sale.merchant is None:
+    if sale.state is not SaleState.RECEIVED or sale.merchant is None:
         return FailHard(f"sale {sale.id} is {sale.state.value}: nothing to forward", None)
     merchant = sale.merchant
     tried = [a for a in attempts if a.merchant_hash == merchant.hash]

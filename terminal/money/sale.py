@@ -1,20 +1,26 @@
-"""The sale journal's rules, with no I/O: sale states, the transition table, ids and records.
+"""A sale and its rules, with no I/O: states, the transition table, ids and records.
 
 A sale's life (every arrow is one durable journal write):
 
-    new ──record_invoices──▶ open ──mark_paid──▶ paid ──mark_forwarded──▶ forwarded
+    new ──record_invoices──▶ open ──mark_received──▶ received ──mark_forwarded──▶ forwarded
      │                        │  ▲
-     │ mark_failed            │  └── a late payment still moves cancelled/expired to paid
+     │ mark_failed            │  └── a late payment still moves cancelled or lapsed to received
      ▼                        ├──mark_cancelled──▶ cancelled
-    failed                    └──mark_expired────▶ expired
+    failed                    └──mark_lapsed─────▶ lapsed
+
+Words: a sale is *received* when the customer's money reached BlinkPOS, and *lapsed* when Blink
+called its POS invoice ``EXPIRED`` unpaid. (Blink's own words, ``PAID`` and ``EXPIRED``, stay
+with Blink's invoice status, :class:`terminal.blink.models.InvoiceStatus`; the screen has its
+own states in :mod:`terminal.flow`.)
 
 Rules, in order of importance:
 
-1. Once ``paid``, a sale only ever moves to ``forwarded``: money received is never forgotten.
-2. ``cancelled`` and ``expired`` are what the *screen* did; the invoice may still be paid, so both
-   may still move to ``paid``.
+1. Once ``received``, a sale only ever moves to ``forwarded``: money received is never forgotten.
+2. ``cancelled`` is what the merchant did and ``lapsed`` what Blink said; an invoice may still be
+   paid after either (Blink-to-Blink payments do not check expiry), so both may still move to
+   ``received``.
 3. Repeating a mark is harmless (the event sources are at-least-once): it is a no-op that
-   reports "nothing changed". So is a screen-level mark arriving after a payment won the race.
+   reports "nothing changed". So is a cancel or lapse arriving after a payment won the race.
 4. Anything else is a bug in the caller and raises :class:`IllegalTransition`, leaving the sale
    as it was.
 """
@@ -37,10 +43,10 @@ class SaleState(enum.StrEnum):
 
     NEW = "new"
     OPEN = "open"
-    PAID = "paid"
+    RECEIVED = "received"  # the customer paid: the money is on BlinkPOS
     FORWARDED = "forwarded"
     CANCELLED = "cancelled"
-    EXPIRED = "expired"
+    LAPSED = "lapsed"  # Blink called the POS invoice EXPIRED, unpaid
     FAILED = "failed"
 
 
@@ -59,35 +65,34 @@ _MOVES: frozenset[tuple[SaleState, SaleState]] = frozenset(
     {
         (_S.NEW, _S.OPEN),
         (_S.NEW, _S.FAILED),
-        (_S.OPEN, _S.PAID),
+        (_S.OPEN, _S.RECEIVED),
         (_S.OPEN, _S.CANCELLED),
-        (_S.OPEN, _S.EXPIRED),
-        (_S.CANCELLED, _S.PAID),
-        (_S.EXPIRED, _S.PAID),
-        # Blink calls an invoice EXPIRED only when it can no longer be paid: a cancelled sale
-        # is then settled (unpaid) and need not be watched any more.
-        (_S.CANCELLED, _S.EXPIRED),
-        (_S.PAID, _S.FORWARDED),
+        (_S.OPEN, _S.LAPSED),
+        (_S.CANCELLED, _S.RECEIVED),
+        (_S.LAPSED, _S.RECEIVED),
+        # Blink calling a cancelled sale's invoice EXPIRED is worth recording: a lapsed sale is
+        # asked about less often than an open one.
+        (_S.CANCELLED, _S.LAPSED),
+        (_S.RECEIVED, _S.FORWARDED),
     }
 )
 
-# (from, to) pairs that are accepted and change nothing: repeats, and screen-level marks that
+# (from, to) pairs that are accepted and change nothing: repeats, and cancels or lapses that
 # lost a race against the payment (or against each other).
 _NO_OPS: frozenset[tuple[SaleState, SaleState]] = frozenset(
     {(state, state) for state in SaleState}
     | {
-        (_S.FORWARDED, _S.PAID),
-        (_S.EXPIRED, _S.CANCELLED),
-        (_S.PAID, _S.CANCELLED),
-        (_S.PAID, _S.EXPIRED),
+        (_S.FORWARDED, _S.RECEIVED),
+        (_S.LAPSED, _S.CANCELLED),
+        (_S.RECEIVED, _S.CANCELLED),
+        (_S.RECEIVED, _S.LAPSED),
         (_S.FORWARDED, _S.CANCELLED),
-        (_S.FORWARDED, _S.EXPIRED),
+        (_S.FORWARDED, _S.LAPSED),
     }
 )
 
 # Sales Blink has not settled yet, so they still need a status query. (A payment may also move
-# an ``expired`` sale, but ``expired`` is only ever written when Blink calls the invoice EXPIRED,
-# which is final.)
+# a ``lapsed`` sale: see the detection module for how those are still asked about.)
 UNSETTLED_STATES: frozenset[SaleState] = frozenset({_S.OPEN, _S.CANCELLED})
 
 
@@ -117,7 +122,7 @@ class AttemptOutcome(enum.StrEnum):
     FAILURE = "failure"
     LOST = "lost"  # no usable answer: timeout, unreachable, 5xx, 429, malformed
     INSUFFICIENT_BALANCE = "insufficient_balance"
-    REFUSED = "refused"  # the key or its scope was refused; nothing was paid
+    KEY_REFUSED = "key_refused"  # the key or its scope was refused; nothing was paid
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,7 @@ class Sale:
     pos: InvoiceRef | None
     merchant: InvoiceRef | None
     replaced_merchants: tuple[InvoiceRef, ...] = ()
-    paid_at: float | None = None
+    received_at: float | None = None
     forwarded_at: float | None = None
 
 

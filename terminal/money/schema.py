@@ -8,7 +8,7 @@ from pathlib import Path
 from terminal.errors import JournalError
 from terminal.money.sale import new_terminal_id
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = 2
 
 SCHEMA: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -22,7 +22,7 @@ SCHEMA: tuple[str, ...] = (
         pos_request TEXT,
         pos_hash TEXT UNIQUE,
         pos_expires_at REAL,
-        paid_at REAL,
+        received_at REAL,
         forwarded_at REAL
     )""",
     "CREATE INDEX IF NOT EXISTS sales_by_state ON sales (state, created_at)",
@@ -90,29 +90,62 @@ def translate(exc: sqlite3.Error, path: Path) -> JournalError:
     return JournalError(f"journal {path}: {advice} ({type(exc).__name__}: {exc})")
 
 
+# How a journal of each older version becomes the next one, in one transaction with the rest
+# of the start-up. Version 2 renamed the sale states that shared a word with Blink's invoice
+# status (paid -> received, expired -> lapsed) and the key-refused attempt outcome.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "UPDATE sales SET state = 'received' WHERE state = 'paid'",
+        "UPDATE sales SET state = 'lapsed' WHERE state = 'expired'",
+        "ALTER TABLE sales RENAME COLUMN paid_at TO received_at",
+        "UPDATE forward_attempts SET outcome = 'key_refused' WHERE outcome = 'refused'",
+    ),
+}
+
+
 def initialise(conn: sqlite3.Connection) -> str:
-    """Create the tables if missing; return this terminal's id (made once, on first open)."""
+    """Create or migrate the tables; return this terminal's id (made once, on first open)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
+        found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+        version = SCHEMA_VERSION if found is None else _version(conn)
+        _require_known(version)
+        # Old tables are migrated first; then the statements below add whatever is new.
+        while version < SCHEMA_VERSION:
+            for statement in MIGRATIONS[version]:
+                conn.execute(statement)
+            version += 1
         for statement in SCHEMA:
             conn.execute(statement)
-        conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-            (SCHEMA_VERSION,),
-        )
+        _set_meta(conn, "schema_version", str(version))
         conn.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('terminal_id', ?)",
             (new_terminal_id(),),
         )
-        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         terminal_id = conn.execute("SELECT value FROM meta WHERE key = 'terminal_id'").fetchone()
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
-    if version[0] != SCHEMA_VERSION:
-        raise JournalError(
-            f"the journal has schema version {version[0]}, this terminal understands "
-            f"{SCHEMA_VERSION}: install the matching terminal version"
-        )
     return str(terminal_id[0])
+
+
+def _require_known(version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise JournalError(
+            f"the journal has schema version {version}, this terminal understands up to "
+            f"{SCHEMA_VERSION}: install the terminal version that wrote it (or newer)"
+        )
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return 1 if row is None else int(row[0])
+
+
+def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )

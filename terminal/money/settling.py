@@ -5,36 +5,40 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from terminal.flow.events import Event, InvoiceExpired, PaymentSettled
+from terminal.flow.events import Event, PaymentReceived, SaleLapsed
+from terminal.money import crashpoints
 from terminal.money.journal import Journal
 from terminal.money.sale import UNSETTLED_STATES, SaleState
+from terminal.money.worker import JournalThread
 
 log = logging.getLogger(__name__)
 
 
 class Settler:
-    """Records payments and expiries reported by any detection path (push, subscription, query).
+    """Records payments and lapses reported by any detection path (push, subscription, query).
 
     Several terminals may share one BlinkPOS account, so a paid invoice that is not in *this*
     journal is someone else's and is never forwarded from here. Every path may report the same
     payment more than once (duplicates are normal on Blink); the journal makes that harmless.
+
+    This is the one place that wakes the forwarder: right after the journal says ``received``.
     """
 
     def __init__(
         self,
-        journal: Journal,
+        journal: JournalThread,
         emit: Callable[[Event], None],
         wake_forwarder: Callable[[], None],
         clock: Callable[[], float],
     ) -> None:
         self._journal = journal
         self._emit = emit
-        self._wake = wake_forwarder
+        self._wake_forwarder = wake_forwarder
         self._clock = clock
 
-    def paid(self, payment_hash: str, source: str) -> bool:
+    async def received(self, payment_hash: str, source: str) -> bool:
         """Journal the POS invoice ``payment_hash`` as paid; True if it is one of our sales."""
-        sale = self._journal.by_pos_hash(payment_hash)
+        sale = await self._journal.call(Journal.by_pos_hash, payment_hash)
         if sale is None:
             log.debug("paid invoice %s… is not this terminal's; ignored", payment_hash[:12])
             return False
@@ -47,22 +51,21 @@ class Settler:
                 sale.state.value,
             )
             return True
-        moved = self._journal.mark_paid(sale.id, self._clock())
+        moved = await self._journal.call(Journal.mark_received, sale.id, self._clock())
         if moved:
+            crashpoints.crashpoint(crashpoints.AFTER_MARK_RECEIVED)
             log.info("sale %s paid (%d sats, seen via %s)", sale.id, sale.amount_sats, source)
-        if moved or sale.state is SaleState.PAID:
+        if moved or sale.state is SaleState.RECEIVED:
             # The journal is durable first; only then may anybody act on the payment.
-            self._emit(PaymentSettled(sale.id, sale.amount_sats))
-            self._wake()
+            self._wake_forwarder()
+            self._emit(PaymentReceived(sale.id, sale.amount_sats))
         return True
 
-    def expired(self, payment_hash: str) -> None:
+    async def lapsed(self, payment_hash: str) -> None:
         """Note: POS invoice ``payment_hash`` expired unpaid (a late payment still counts)."""
-        sale = self._journal.by_pos_hash(payment_hash)
+        sale = await self._journal.call(Journal.by_pos_hash, payment_hash)
         if sale is None or sale.state not in UNSETTLED_STATES:
             return
-        # Blink's EXPIRED is final: an expired invoice can never be paid, so the sale is settled
-        # (unpaid) and need not be queried again, cancelled or not.
-        if self._journal.mark_expired(sale.id, self._clock()):
-            log.info("sale %s expired unpaid", sale.id)
-            self._emit(InvoiceExpired(sale.id))
+        if await self._journal.call(Journal.mark_lapsed, sale.id, self._clock()):
+            log.info("sale %s lapsed unpaid (Blink says its invoice expired)", sale.id)
+            self._emit(SaleLapsed(sale.id))

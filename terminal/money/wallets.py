@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 from terminal.blink.http import BlinkHttp
 from terminal.blink.reconnect import backoff
 from terminal.config import Config
 from terminal.errors import BlinkError, BlinkRejected, ConfigError, KeyRejected, ScopeDenied
-from terminal.shell.poslink import PosLink
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,48 @@ class Wallets:
 
     pos: str
     merchant: str
+
+
+class WalletReporter(Protocol):
+    """Where the lookup reports what it learns about Blink (the link board)."""
+
+    def pos_http_answered(self) -> None:
+        """Blink answered."""
+
+    def pos_http_failed(self, reason: str, *, rejected: bool = False) -> None:
+        """Blink did not answer, or refused the key."""
+
+    def wallets_found(self) -> None:
+        """Both wallets are known."""
+
+    def wallets_missing(self, problem: str) -> None:
+        """The lookup failed for a reason the operator must fix."""
+
+
+class WalletBook:
+    """The wallet ids, once known; sale-making and forwarding wait on :meth:`get`."""
+
+    def __init__(self) -> None:
+        self._found = asyncio.Event()
+        self._wallets: Wallets | None = None
+
+    @classmethod
+    def known(cls, wallets: Wallets) -> WalletBook:
+        """A book whose wallets are known from the start (configured ids, tests)."""
+        book = cls()
+        book.set(wallets)
+        return book
+
+    def set(self, wallets: Wallets) -> None:
+        """Record the wallets and release everyone waiting for them."""
+        self._wallets = wallets
+        self._found.set()
+
+    async def get(self) -> Wallets:
+        """The wallets, waiting until they are known."""
+        await self._found.wait()
+        assert self._wallets is not None
+        return self._wallets
 
 
 async def _lookup(config: Config, http: BlinkHttp) -> Wallets:
@@ -44,18 +86,22 @@ async def _lookup(config: Config, http: BlinkHttp) -> Wallets:
     return Wallets(pos=pos, merchant=merchant)
 
 
-async def resolve_wallets(config: Config, http: BlinkHttp, link: PosLink) -> Wallets:
-    """The wallet ids, from the configuration or Blink, retrying until Blink answers."""
+async def resolve_wallets(
+    config: Config, http: BlinkHttp, book: WalletBook, board: WalletReporter
+) -> Wallets:
+    """Fill ``book`` from the configuration or Blink, retrying until Blink answers."""
     delays = backoff()  # jittered, as the socket's: a fleet back from one outage spreads out
     while True:
         try:
-            return await _lookup(config, http)
+            wallets = await _lookup(config, http)
         except (KeyRejected, ScopeDenied) as exc:
-            link.http_failed(str(exc), rejected=True)
+            board.pos_http_failed(str(exc), rejected=True)
             log.error("BlinkPOS wallets cannot be looked up: %s", exc)
             delay = SLOW_RETRY_SECONDS
         except BlinkRejected as exc:
-            link.http_answered()
+            board.pos_http_answered()
+            problem = f"Blink knows no merchant {config.merchant.username!r}: fix merchant.username"
+            board.wallets_missing(problem)
             log.error(
                 "merchant.username %r: Blink has no wallet for it (%s); fix the configuration",
                 config.merchant.username,
@@ -63,7 +109,14 @@ async def resolve_wallets(config: Config, http: BlinkHttp, link: PosLink) -> Wal
             )
             delay = SLOW_RETRY_SECONDS
         except BlinkError as exc:
-            link.http_failed(str(exc))
+            board.pos_http_failed(str(exc))
             log.info("wallets not known yet: %s", exc)
             delay = next(delays)
+        else:
+            book.set(wallets)
+            if config.blinkpos.wallet_id is None or config.merchant.wallet_id is None:
+                board.pos_http_answered()  # only when a lookup really went to Blink
+            board.wallets_found()
+            log.info("BlinkPOS wallet and merchant wallet found")
+            return wallets
         await asyncio.sleep(delay)

@@ -44,9 +44,9 @@ def setup_journal(folder: Path) -> tuple[Path, list[str]]:
             NOW + n,
         )
         ids.append(sale.id)
-    journal.mark_paid(ids[0], NOW + 10)
+    journal.mark_received(ids[0], NOW + 10)
     journal.mark_forwarded(ids[0], NOW + 11)
-    journal.mark_paid(ids[1], NOW + 12)
+    journal.mark_received(ids[1], NOW + 12)
     journal.close()
     return config, ids
 
@@ -62,7 +62,7 @@ def test_history_as_csv_lists_every_sale_with_its_state(
     assert by_id[ids[0]]["state"] == "forwarded"
     assert by_id[ids[0]]["amount_sats"] == "2100"
     assert by_id[ids[0]]["forwarded"] != ""
-    assert by_id[ids[1]]["state"] == "paid"
+    assert by_id[ids[1]]["state"] == "received"
     assert by_id[ids[1]]["forwarded"] == ""
     assert by_id[ids[2]]["state"] == "open"
 

@@ -171,7 +171,7 @@ def check_exactly_once(
         if sale.pos_hash is None or sale.pos_hash not in paid_in:
             if to_merchant:
                 verdict.problems.append(f"sale {sale.id} was never paid but was forwarded")
-            if sale.state in ("paid", "forwarded"):
+            if sale.state in ("received", "forwarded"):
                 verdict.problems.append(f"sale {sale.id} journaled {sale.state} but never paid")
             continue
         verdict.paid += 1

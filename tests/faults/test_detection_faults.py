@@ -73,7 +73,7 @@ def test_merchant_invoice_expired_while_offline_is_replaced_once(harness: Harnes
     harness.wait_for(
         lambda: len(read_attempts(harness.journal_path, sale.id)) >= 2, "two failed pay calls"
     )
-    assert harness.state_of(sale.id) == "paid"  # true: received, not forwarded
+    assert harness.state_of(sale.id) == "received"  # true: received, not forwarded
     assert harness.stop() == 0
     original = harness.journal()[sale.id].merchant_hashes[0]
 
@@ -165,7 +165,7 @@ def test_insufficient_balance_is_shown_true_and_forwarded_once_fixed(harness: Ha
     log = harness.log_text()
     assert re.search(rf"sale {re.escape(sale.id)}: forward failing.*cannot pay", log)
     assert f"sale {sale.id}: 3000 sats received and forwarded" not in log
-    assert harness.state_of(sale.id) == "paid"
+    assert harness.state_of(sale.id) == "received"
     assert harness.sb.balance("merchant") == 0
 
     # The operator tops BlinkPOS up (a payment no terminal journaled) and restarts it.

@@ -58,7 +58,7 @@ def test_a_sale_paid_and_forwarded_once_is_clean() -> None:
 
 
 def test_a_paid_sale_never_forwarded_is_lost() -> None:
-    verdict = check_exactly_once(book([paid_in()]), journal("paid"))
+    verdict = check_exactly_once(book([paid_in()]), journal("received"))
     assert not verdict.clean
     assert verdict.lost == ["sale-1"]
     assert (verdict.doubled, verdict.problems) == ([], [])

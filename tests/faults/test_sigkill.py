@@ -19,7 +19,7 @@ from tests.faults.ledger_check import check_exactly_once, read_book
 SALE_POINTS = (
     cp.AFTER_BEGIN_SALE,
     cp.AFTER_RECORD_INVOICES,
-    cp.AFTER_MARK_PAID,
+    cp.AFTER_MARK_RECEIVED,
     cp.BEFORE_PAY,
     cp.AFTER_PAY_SENT,
     cp.AFTER_PAY_ANSWER,
@@ -76,7 +76,7 @@ def test_sigkill_during_a_sale(harness: Harness, point: str) -> None:
 @pytest.mark.parametrize("point", REPLACE_POINTS)
 def test_sigkill_while_replacing_an_expired_merchant_invoice(harness: Harness, point: str) -> None:
     """Paid, then offline past the merchant invoice's expiry, killed mid-replacement: once."""
-    assert harness.start(crash_at=cp.AFTER_MARK_PAID)
+    assert harness.start(crash_at=cp.AFTER_MARK_RECEIVED)
     sale = harness.open_sale(2500)
     assert harness.pay(sale) == "SUCCESS"
     assert harness.wait_dead() == -signal.SIGKILL

@@ -18,7 +18,7 @@ from terminal.flow import (
     Link,
     LinkChanged,
     Machine,
-    PaymentSettled,
+    PaymentReceived,
     StartTimer,
     TimerFired,
 )
@@ -164,11 +164,11 @@ def driver_in(state: FlowState) -> Driver:
         driver.handle(failed(driver.start_sale().request))
     elif state is not FlowState.IDLE:
         driver.handle(created(driver.start_sale().request, "sale-2"))
-        if state in (FlowState.PAID, FlowState.DONE):
-            driver.handle(PaymentSettled("sale-2", 1234))
+        if state in (FlowState.FORWARDING, FlowState.DONE):
+            driver.handle(PaymentReceived("sale-2", 1234))
         if state is FlowState.DONE:
             driver.handle(ForwardSucceeded("sale-2"))
-        if state is FlowState.EXPIRED:
+        if state is FlowState.TIMED_OUT:
             driver.handle(TimerFired(driver.timer()))
     assert driver.state() is state
     return driver

@@ -13,7 +13,6 @@ from terminal.flow import (
     Machine,
     Reconnect,
     Show,
-    ShowLinks,
 )
 from terminal.links import LinkState
 from terminal.screens.model import (
@@ -30,24 +29,19 @@ from tests.flow.drive import CONFIG, Driver, one, ready, waiting
 def test_it_starts_not_ready_and_says_it_is_connecting() -> None:
     machine = Machine(CONFIG)
     assert machine.state is FlowState.NOT_READY
-    assert machine.start() == [
-        ShowLinks(LinkState.CONNECTING, LinkState.OFF),
-        Show(NotReady("Connecting to Blink", "Wait a moment")),
-    ]
+    assert machine.start() == [Show(NotReady("Connecting to Blink", "Wait a moment"))]
 
 
 def test_it_becomes_ready_when_the_pos_link_detects_payments() -> None:
     driver = Driver()
-    assert driver.pos(LinkState.DEGRADED) == [
-        ShowLinks(LinkState.DEGRADED, LinkState.OFF),
-        Show(Idle("Corner Café")),
-    ]
+    assert driver.pos(LinkState.DEGRADED) == [Show(Idle("Corner Café"))]
     assert driver.state() is FlowState.IDLE
 
 
 def test_a_merchant_link_alone_does_not_make_it_ready() -> None:
     driver = Driver()
-    assert driver.merchant(LinkState.UP) == [ShowLinks(LinkState.CONNECTING, LinkState.UP)]
+    assert driver.merchant(LinkState.UP) == []
+    assert driver.machine.links == (LinkState.CONNECTING, LinkState.UP)
     assert driver.state() is FlowState.NOT_READY
 
 

@@ -10,12 +10,11 @@ from terminal.flow import (
     Celebrate,
     CreateInvoices,
     FlowState,
-    Forward,
     ForwardDelayed,
     ForwardFailedHard,
     ForwardSucceeded,
-    InvoiceExpired,
-    PaymentSettled,
+    PaymentReceived,
+    SaleLapsed,
     Show,
     SignalError,
     StartTimer,
@@ -128,8 +127,8 @@ def test_the_link_dying_while_waiting_keeps_the_sale_and_hides_the_qr() -> None:
     assert "stays open" in screen.reason
     driver.pos(LinkState.UP)
     assert isinstance(driver.machine.screen, ShowInvoice)
-    driver.handle(PaymentSettled("sale-1", 1234))
-    assert driver.state() is FlowState.PAID
+    driver.handle(PaymentReceived("sale-1", 1234))
+    assert driver.state() is FlowState.FORWARDING
 
 
 def test_cancel_while_waiting_cancels_the_sale() -> None:
@@ -144,55 +143,54 @@ def test_cancel_while_waiting_cancels_the_sale() -> None:
     assert driver.state() is FlowState.IDLE
 
 
-def test_the_shown_sale_paid_goes_to_paid_and_forwards() -> None:
+def test_the_shown_sale_paid_goes_to_forwarding() -> None:
     driver = waiting("sale-1")
-    effects = driver.handle(PaymentSettled("sale-1", 1234))
-    assert Forward("sale-1") in effects
+    effects = driver.handle(PaymentReceived("sale-1", 1234))
     assert UnwatchInvoice("sale-1") in effects
     assert effects[-1] == Show(Paid(1234))
     assert driver.timers == set()
 
 
-def test_a_late_payment_is_forwarded_without_touching_the_screen() -> None:
+def test_a_late_payment_does_not_touch_the_screen() -> None:
     driver = waiting("sale-1")
     driver.press("c")
     driver.press("77")
     screen = driver.machine.screen
-    assert driver.handle(PaymentSettled("sale-1", 1234)) == [Forward("sale-1")]
+    assert driver.handle(PaymentReceived("sale-1", 1234)) == []
     assert (driver.state(), driver.machine.screen) == (FlowState.ENTERING, screen)
 
 
 def test_another_sale_paid_while_waiting_does_not_disturb_the_qr() -> None:
     driver = waiting("sale-2")
-    assert driver.handle(PaymentSettled("sale-1", 50)) == [Forward("sale-1")]
+    assert driver.handle(PaymentReceived("sale-1", 50)) == []
     assert driver.state() is FlowState.WAITING
 
 
-def test_a_duplicate_payment_is_forwarded_again_harmlessly() -> None:
+def test_a_duplicate_payment_changes_nothing() -> None:
     driver = waiting("sale-1")
-    driver.handle(PaymentSettled("sale-1", 1234))
-    assert driver.handle(PaymentSettled("sale-1", 1234)) == [Forward("sale-1")]
-    assert driver.state() is FlowState.PAID
+    driver.handle(PaymentReceived("sale-1", 1234))
+    assert driver.handle(PaymentReceived("sale-1", 1234)) == []
+    assert driver.state() is FlowState.FORWARDING
 
 
 @pytest.mark.parametrize("how", ["timer", "blink"])
-def test_expiry_shows_expired_and_a_later_payment_is_still_forwarded(how: str) -> None:
+def test_expiry_shows_expired_and_a_later_payment_still_shows_paid(how: str) -> None:
     driver = waiting("sale-1")
-    event = TimerFired(driver.timer()) if how == "timer" else InvoiceExpired("sale-1")
+    event = TimerFired(driver.timer()) if how == "timer" else SaleLapsed("sale-1")
     effects = driver.handle(event)
     assert UnwatchInvoice("sale-1") in effects
     assert Show(Expired(1234)) in effects
-    assert driver.state() is FlowState.EXPIRED
-    effects = driver.handle(PaymentSettled("sale-1", 1234))
-    assert effects[0] == Forward("sale-1")
-    assert driver.state() is FlowState.PAID
+    assert driver.state() is FlowState.TIMED_OUT
+    effects = driver.handle(PaymentReceived("sale-1", 1234))
+    assert effects[-1] == Show(Paid(1234))
+    assert driver.state() is FlowState.FORWARDING
     driver.press("c")
-    assert driver.handle(PaymentSettled("sale-1", 1234)) == [Forward("sale-1")]
+    assert driver.handle(PaymentReceived("sale-1", 1234)) == []
 
 
 def test_an_expiry_of_another_sale_changes_nothing() -> None:
     driver = waiting("sale-2")
-    assert driver.handle(InvoiceExpired("sale-1")) == []
+    assert driver.handle(SaleLapsed("sale-1")) == []
     assert driver.state() is FlowState.WAITING
 
 
@@ -201,7 +199,7 @@ def test_an_expiry_of_another_sale_changes_nothing() -> None:
 
 def paid(sale_id: str = "sale-1") -> Driver:
     driver = waiting(sale_id)
-    driver.handle(PaymentSettled(sale_id, 1234))
+    driver.handle(PaymentReceived(sale_id, 1234))
     return driver
 
 
@@ -218,13 +216,13 @@ def test_forwarded_celebrates_then_returns_to_idle() -> None:
 def test_another_sale_forwarded_shows_nothing() -> None:
     driver = paid("sale-2")
     assert driver.handle(ForwardSucceeded("sale-1")) == []
-    assert driver.state() is FlowState.PAID
+    assert driver.state() is FlowState.FORWARDING
 
 
 def test_a_delayed_forward_stays_paid_and_says_the_money_is_safe() -> None:
     driver = paid()
     effects = driver.handle(ForwardDelayed("sale-1", "Blink unreachable"))
-    assert driver.state() is FlowState.PAID
+    assert driver.state() is FlowState.FORWARDING
     screen = one(effects, Show).screen
     assert isinstance(screen, Error)
     assert "money is safe" in screen.detail
@@ -285,6 +283,6 @@ def test_a_message_screen_goes_not_ready_when_the_link_went_down_meanwhile() -> 
     driver = waiting()
     driver.handle(TimerFired(driver.timer()))
     driver.pos(LinkState.DOWN)
-    assert driver.state() is FlowState.EXPIRED
+    assert driver.state() is FlowState.TIMED_OUT
     driver.handle(TimerFired(driver.timer()))
     assert driver.state() is FlowState.NOT_READY

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from terminal.money.forwarder import Forwarder, ForwardResult
+from terminal.money.forwarder import Forwarder
 from terminal.money.journal import Journal
-from terminal.money.policy import DEFAULT_POLICY, PolicyConfig
+from terminal.money.policy import DEFAULT_POLICY, ForwardResult, PolicyConfig
 from terminal.money.sale import InvoiceRef
+from terminal.money.wallets import WalletBook, Wallets
+from terminal.money.worker import JournalThread
 from tests.forwarder.fake_blink import FakeBlink, FakeClock, make_invoice
 
 START = 1_800_000_000.0
@@ -21,10 +23,16 @@ MERCHANT_WALLET = "merchant-wallet"
 class Rig:
     """A journal and a fake Blink sharing one simulated clock."""
 
-    journal: Journal
+    journal: Journal  # for the test's own reads and set-up
+    thread: JournalThread  # the same file, as the forwarder holds it in the running terminal
     blink: FakeBlink
     clock: FakeClock
     results: list[ForwardResult] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close both connections to the journal."""
+        self.thread.close()
+        self.journal.close()
 
     def forwarder(
         self,
@@ -35,10 +43,9 @@ class Rig:
     ) -> Forwarder:
         """A fresh forwarder (as after a restart) over the same journal and Blink."""
         return Forwarder(
-            self.journal,
+            self.thread,
             self.blink,
-            MERCHANT_WALLET,
-            pos_wallet_id=POS_WALLET,
+            WalletBook.known(Wallets(pos=POS_WALLET, merchant=MERCHANT_WALLET)),
             clock=self.clock,
             sleep=self.clock.sleep,
             on_result=on_result or self.results.append,
@@ -59,7 +66,7 @@ class Rig:
             InvoiceRef(merchant.payment_request, merchant.payment_hash, merchant.expires_at),
             now,
         )
-        self.journal.mark_paid(sale.id, now)
+        self.journal.mark_received(sale.id, now)
         return sale.id
 
     def merchant_hashes(self, sale_id: str) -> list[str]:
@@ -79,4 +86,4 @@ def make_rig(directory: Path, **blink_options: float | int | None) -> Rig:
     """A rig with a journal in ``directory``."""
     clock = FakeClock(START)
     blink = FakeBlink(clock, **blink_options)  # type: ignore[arg-type]
-    return Rig(Journal.open(directory), blink, clock)
+    return Rig(Journal.open(directory), JournalThread.start(directory), blink, clock)

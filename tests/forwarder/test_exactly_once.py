@@ -52,7 +52,7 @@ def schedules(draw: st.DrawFn) -> dict[str, object]:
 async def _forward_through_crashes(rig: Rig) -> int:
     """Drain until nothing is left, restarting the forwarder after every simulated power cut."""
     restarts = 0
-    while rig.journal.unforwarded_paid():
+    while rig.journal.unforwarded_received():
         try:
             await rig.forwarder().drain()
         except* SimulatedCrash:
@@ -92,7 +92,7 @@ def _run(schedule: dict[str, object], directory: Path) -> None:
         assert set(paid) <= rig.blink.created
         assert len(paid) == len(set(paid)) == len(ids)
     finally:
-        rig.journal.close()
+        rig.close()
 
 
 @settings(

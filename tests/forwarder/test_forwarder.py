@@ -9,8 +9,7 @@ from pathlib import Path
 import bolt11
 import pytest
 
-from terminal.money.forwarder import ForwardOutcome, ForwardResult
-from terminal.money.policy import PolicyConfig
+from terminal.money.policy import ForwardOutcome, ForwardResult, PolicyConfig
 from terminal.money.sale import AttemptOutcome, InvoiceRef, SaleState
 from tests.forwarder.fake_blink import SimulatedCrash
 from tests.forwarder.harness import MERCHANT_WALLET, POS_WALLET, Rig, make_rig
@@ -21,7 +20,7 @@ from tests.support.timing import scaled
 def rig(tmp_path: Path) -> Iterator[Rig]:
     r = make_rig(tmp_path)
     yield r
-    r.journal.close()
+    r.close()
 
 
 async def test_a_paid_sale_is_forwarded_once(rig: Rig) -> None:
@@ -47,7 +46,7 @@ async def test_forwarding_again_changes_nothing(rig: Rig) -> None:
 async def test_an_unpaid_sale_is_not_forwarded(rig: Rig) -> None:
     sale = rig.journal.begin_sale(100, "", rig.clock.now)
     result = await rig.forwarder().forward(sale.id)
-    assert result.outcome is ForwardOutcome.NOT_PAID
+    assert result.outcome is ForwardOutcome.NOT_RECEIVED
     assert sum(rig.blink.requests.values()) == 0
 
 
@@ -95,7 +94,7 @@ async def test_a_late_repeat_answered_failure_already_paid_counts_as_forwarded(
         assert rig.journal.sale(sale_id).state is SaleState.FORWARDED
         assert rig.payments_for_sale(sale_id) == 1
     finally:
-        rig.journal.close()
+        rig.close()
 
 
 async def test_an_expired_merchant_invoice_is_replaced_and_the_new_one_paid(rig: Rig) -> None:
@@ -131,7 +130,7 @@ async def test_a_request_lost_in_flight_is_not_outrun_by_a_replacement(tmp_path:
         assert rig.blink.requests["create"] == 0
         assert rig.payments_for_sale(sale_id) == 1
     finally:
-        rig.journal.close()
+        rig.close()
 
 
 async def test_without_the_safety_margin_that_race_pays_twice(tmp_path: Path) -> None:
@@ -145,7 +144,7 @@ async def test_without_the_safety_margin_that_race_pays_twice(tmp_path: Path) ->
         rig.blink.settle_in_flight()
         assert rig.payments_for_sale(sale_id) == 2
     finally:
-        rig.journal.close()
+        rig.close()
 
 
 async def test_insufficient_balance_is_reported_and_retried_slowly(rig: Rig) -> None:
@@ -178,10 +177,10 @@ async def test_a_foreign_invoice_in_the_journal_is_never_paid(rig: Rig) -> None:
         rig.clock.now,
     )
     result = await rig.forwarder().forward(sale_id)
-    assert result.outcome is ForwardOutcome.REFUSED
+    assert result.outcome is ForwardOutcome.HELD
     assert "210000 sats" in result.detail
     assert rig.blink.payments == []
-    assert rig.journal.sale(sale_id).state is SaleState.PAID
+    assert rig.journal.sale(sale_id).state is SaleState.RECEIVED
 
 
 async def test_a_hanging_request_times_out_and_is_resolved(rig: Rig) -> None:
@@ -223,7 +222,7 @@ async def test_drain_forwards_every_paid_sale(rig: Rig) -> None:
     rig.blink.queue("pay", "lost", "unreachable", "failure")
     results = await rig.forwarder().drain()
     assert sorted(r.sale_id for r in results) == sorted(ids)
-    assert rig.journal.unforwarded_paid() == []
+    assert rig.journal.unforwarded_received() == []
     for sale_id in ids:
         assert rig.payments_for_sale(sale_id) == 1
 
@@ -237,12 +236,11 @@ async def test_run_forwards_at_start_and_whenever_woken(rig: Rig) -> None:
             forwarded.setdefault(result.sale_id, asyncio.Event()).set()
 
     forwarder = rig.forwarder(on_result=on_result)
-    wake = asyncio.Event()
-    task = asyncio.create_task(forwarder.run(wake))
+    task = asyncio.create_task(forwarder.run())
     try:
         await asyncio.wait_for(forwarded.setdefault(first, asyncio.Event()).wait(), scaled(5))
         second = rig.paid_sale()
-        wake.set()
+        forwarder.wake()
         await asyncio.wait_for(forwarded.setdefault(second, asyncio.Event()).wait(), scaled(5))
     finally:
         task.cancel()

@@ -20,7 +20,7 @@ def paid_sale(amount: int = 2100, expiry: int = 3600) -> Sale:
         id="t1-abc",
         amount_sats=amount,
         memo="Table 4",
-        state=SaleState.PAID,
+        state=SaleState.RECEIVED,
         created_at=NOW,
         updated_at=NOW,
         pos=InvoiceRef("lnbcpos", "a" * 64, NOW + 900),
@@ -87,7 +87,7 @@ def test_an_undecodable_invoice_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "state", [s for s in SaleState if s is not SaleState.PAID], ids=lambda s: s.value
+    "state", [s for s in SaleState if s is not SaleState.RECEIVED], ids=lambda s: s.value
 )
 def test_only_a_paid_sale_is_paid_out(state: SaleState) -> None:
     sale = replace(paid_sale(), state=state)

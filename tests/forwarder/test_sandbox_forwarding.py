@@ -14,10 +14,12 @@ import pytest
 
 from terminal.blink import BlinkHttp
 from terminal.money import crashpoints
-from terminal.money.forwarder import Forwarder, ForwardOutcome, ForwardResult
+from terminal.money.forwarder import Forwarder
 from terminal.money.journal import Journal
-from terminal.money.policy import PolicyConfig
+from terminal.money.policy import ForwardOutcome, ForwardResult, PolicyConfig
 from terminal.money.sale import AttemptOutcome, InvoiceRef, SaleState
+from terminal.money.wallets import WalletBook, Wallets
+from terminal.money.worker import JournalThread
 from terminal.sandbox import Sandbox
 from terminal.secret import Secret
 from tests.support.timing import scaled
@@ -39,7 +41,7 @@ async def http(sandbox: Sandbox) -> AsyncIterator[BlinkHttp]:
 
 def forwarder(
     sandbox: Sandbox,
-    journal: Journal,
+    journal: JournalThread,
     http: BlinkHttp,
     on_result: Callable[[ForwardResult], None] | None = None,
 ) -> Forwarder:
@@ -48,11 +50,11 @@ def forwarder(
         sandbox.clock.advance(seconds)
         await asyncio.sleep(0)
 
+    wallets = Wallets(pos=sandbox.wallet_id("blinkpos"), merchant=sandbox.wallet_id("merchant"))
     return Forwarder(
         journal,
         http,
-        sandbox.wallet_id("merchant"),
-        pos_wallet_id=sandbox.wallet_id("blinkpos"),
+        WalletBook.known(wallets),
         clock=sandbox.clock.now,
         sleep=sleep,
         on_result=on_result,
@@ -82,7 +84,7 @@ async def paid_sale(
         sandbox.clock.now(),
     )
     assert await sandbox.pay(pos.payment_request, payer="customer") == "SUCCESS"
-    assert journal.mark_paid(sale.id, sandbox.clock.now())
+    assert journal.mark_received(sale.id, sandbox.clock.now())
     return sale.id
 
 
@@ -93,11 +95,11 @@ def merchant_payments(sandbox: Sandbox, journal: Journal, sale_id: str) -> int:
 
 
 async def test_a_paid_sale_reaches_the_merchant(
-    sandbox: Sandbox, journal: Journal, http: BlinkHttp
+    sandbox: Sandbox, journal: Journal, journal_thread: JournalThread, http: BlinkHttp
 ) -> None:
     sale_id = await paid_sale(sandbox, journal, http)
     assert sandbox.balance("blinkpos") == AMOUNT
-    result = await forwarder(sandbox, journal, http).forward(sale_id)
+    result = await forwarder(sandbox, journal_thread, http).forward(sale_id)
     assert result.outcome is ForwardOutcome.FORWARDED
     assert sandbox.balance("merchant") == AMOUNT
     assert sandbox.balance("blinkpos") == 0
@@ -107,12 +109,17 @@ async def test_a_paid_sale_reaches_the_merchant(
 @pytest.mark.parametrize("kind", ["500", "429", "timeout"])
 @pytest.mark.parametrize("execute", [True, False], ids=["answer-lost", "request-lost"])
 async def test_a_faulty_pay_request_still_forwards_exactly_once(
-    sandbox: Sandbox, journal: Journal, http: BlinkHttp, kind: str, execute: bool
+    sandbox: Sandbox,
+    journal: Journal,
+    journal_thread: JournalThread,
+    http: BlinkHttp,
+    kind: str,
+    execute: bool,
 ) -> None:
     sale_id = await paid_sale(sandbox, journal, http)
     # The sandbox matches faults on the root field (BlinkHttp sends no operationName).
     sandbox.faults.fail_next(1, kind, operation="lnInvoicePaymentSend", execute=execute)
-    await forwarder(sandbox, journal, http).forward(sale_id)
+    await forwarder(sandbox, journal_thread, http).forward(sale_id)
     first = journal.attempts(sale_id)[0]
     assert first.outcome is AttemptOutcome.LOST  # the fault really hit the pay request
     assert journal.sale(sale_id).state is SaleState.FORWARDED
@@ -121,12 +128,12 @@ async def test_a_faulty_pay_request_still_forwards_exactly_once(
 
 
 async def test_an_expired_merchant_invoice_is_replaced(
-    sandbox: Sandbox, journal: Journal, http: BlinkHttp
+    sandbox: Sandbox, journal: Journal, journal_thread: JournalThread, http: BlinkHttp
 ) -> None:
     sale_id = await paid_sale(sandbox, journal, http, merchant_minutes=5)
     old = journal.sale(sale_id).merchant
     sandbox.clock.advance(3 * 3600)  # offline for hours
-    await forwarder(sandbox, journal, http).forward(sale_id)
+    await forwarder(sandbox, journal_thread, http).forward(sale_id)
     sale = journal.sale(sale_id)
     assert sale.state is SaleState.FORWARDED
     assert sale.replaced_merchants == (old,)
@@ -137,7 +144,7 @@ async def test_an_expired_merchant_invoice_is_replaced(
 
 
 async def test_insufficient_balance_is_a_hard_failure(
-    sandbox: Sandbox, journal: Journal, http: BlinkHttp
+    sandbox: Sandbox, journal: Journal, journal_thread: JournalThread, http: BlinkHttp
 ) -> None:
     sale_id = await paid_sale(sandbox, journal, http)
     # Somebody emptied the BlinkPOS wallet: the terminal must say so, not pretend.
@@ -149,7 +156,7 @@ async def test_insufficient_balance_is_a_hard_failure(
         reports.append(result.outcome)
         failing.set()
 
-    fwd = forwarder(sandbox, journal, http, on_result)
+    fwd = forwarder(sandbox, journal_thread, http, on_result)
     task = asyncio.create_task(fwd.forward(sale_id))
     try:
         await asyncio.wait_for(failing.wait(), scaled(5))
@@ -158,7 +165,7 @@ async def test_insufficient_balance_is_a_hard_failure(
         with pytest.raises(asyncio.CancelledError):
             await task
     assert reports[0] is ForwardOutcome.FAILING
-    assert journal.sale(sale_id).state is SaleState.PAID
+    assert journal.sale(sale_id).state is SaleState.RECEIVED
     assert merchant_payments(sandbox, journal, sale_id) == 0
 
 
@@ -168,15 +175,17 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     from terminal.blink import BlinkHttp
     from terminal.money.forwarder import Forwarder
-    from terminal.money.journal import Journal
+    from terminal.money.wallets import WalletBook, Wallets
+    from terminal.money.worker import JournalThread
     from terminal.secret import Secret
 
     state, url, key_file, merchant, pos, sale_id = sys.argv[1:]
 
     async def main() -> None:
-        journal = Journal.open(state)
+        journal = JournalThread.start(state)
         http = BlinkHttp(url, Secret("BlinkPOS", Path(key_file).read_text().strip()))
-        await Forwarder(journal, http, merchant, pos_wallet_id=pos).forward(sale_id)
+        wallets = WalletBook.known(Wallets(pos=pos, merchant=merchant))
+        await Forwarder(journal, http, wallets).forward(sale_id)
         print("finished", flush=True)
 
     asyncio.run(main())
@@ -194,7 +203,12 @@ CHILD = textwrap.dedent(
     ],
 )
 async def test_a_power_cut_while_forwarding_then_a_restart_pays_exactly_once(
-    sandbox: Sandbox, journal: Journal, http: BlinkHttp, tmp_path: Path, point: str
+    sandbox: Sandbox,
+    journal: Journal,
+    journal_thread: JournalThread,
+    http: BlinkHttp,
+    tmp_path: Path,
+    point: str,
 ) -> None:
     sale_id = await paid_sale(sandbox, journal, http)
     keys = sandbox.write_keys(tmp_path / "keys")
@@ -218,7 +232,7 @@ async def test_a_power_cut_while_forwarding_then_a_restart_pays_exactly_once(
     assert b"finished" not in stdout
 
     # The restart: a new forwarder over what the dead process left in the journal.
-    results = await forwarder(sandbox, journal, http).drain()
+    results = await forwarder(sandbox, journal_thread, http).drain()
     assert all(r.outcome is ForwardOutcome.FORWARDED for r in results)
     assert journal.sale(sale_id).state is SaleState.FORWARDED
     assert merchant_payments(sandbox, journal, sale_id) == 1

@@ -19,11 +19,14 @@ REPO = Path(__file__).resolve().parents[2]
 CHILD = textwrap.dedent(
     """
     import sys
+    from terminal.money import crashpoints as cp
     from terminal.money.journal import Journal
     from terminal.money.sale import InvoiceRef
 
+    # Each write returns once committed; the money path kills itself right after (a crash point).
     journal = Journal.open(sys.argv[1])
     sale = journal.begin_sale(2100, "Table 4", 1000.0)
+    cp.crashpoint(cp.AFTER_BEGIN_SALE)
     print("began", sale.id, flush=True)
     journal.record_invoices(
         sale.id,
@@ -31,8 +34,10 @@ CHILD = textwrap.dedent(
         InvoiceRef("lnbcmerchant", "b" * 64, 90000.0),
         1001.0,
     )
+    cp.crashpoint(cp.AFTER_RECORD_INVOICES)
     print("recorded", flush=True)
-    journal.mark_paid(sale.id, 1002.0)
+    journal.mark_received(sale.id, 1002.0)
+    cp.crashpoint(cp.AFTER_MARK_RECEIVED)
     print("paid", flush=True)
     """
 )
@@ -81,13 +86,13 @@ def test_invoices_recorded_right_before_a_power_cut_are_kept(tmp_path: Path) -> 
 
 
 def test_a_payment_marked_right_before_a_power_cut_is_kept(tmp_path: Path) -> None:
-    child = run_child(tmp_path, crashpoints.AFTER_MARK_PAID)
+    child = run_child(tmp_path, crashpoints.AFTER_MARK_RECEIVED)
     assert child.returncode == -signal.SIGKILL
     assert "paid" not in child.stdout
     journal = Journal.open(tmp_path)
     try:
-        (sale,) = journal.unforwarded_paid()
-        assert sale.paid_at == 1002.0
+        (sale,) = journal.unforwarded_received()
+        assert sale.received_at == 1002.0
     finally:
         journal.close()
 

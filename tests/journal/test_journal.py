@@ -77,33 +77,33 @@ def test_recording_other_invoices_for_an_open_sale_is_refused(journal: Journal) 
     assert journal.sale(sale_id).pos == ref("a1")
 
 
-def test_mark_paid_is_idempotent(journal: Journal) -> None:
+def test_mark_received_is_idempotent(journal: Journal) -> None:
     sale_id = open_sale(journal)
-    assert journal.mark_paid(sale_id, NOW + 10) is True
-    assert journal.mark_paid(sale_id, NOW + 11) is False
+    assert journal.mark_received(sale_id, NOW + 10) is True
+    assert journal.mark_received(sale_id, NOW + 11) is False
     sale = journal.sale(sale_id)
-    assert sale.state is SaleState.PAID
-    assert sale.paid_at == NOW + 10
+    assert sale.state is SaleState.RECEIVED
+    assert sale.received_at == NOW + 10
 
 
 def test_a_late_payment_still_moves_a_cancelled_sale_to_paid(journal: Journal) -> None:
     sale_id = open_sale(journal)
     assert journal.mark_cancelled(sale_id, NOW + 5)
-    assert journal.mark_paid(sale_id, NOW + 7)
-    assert journal.unforwarded_paid()[0].id == sale_id
+    assert journal.mark_received(sale_id, NOW + 7)
+    assert journal.unforwarded_received()[0].id == sale_id
 
 
 def test_a_cancelled_sale_that_blink_calls_expired_is_settled(journal: Journal) -> None:
     sale_id = open_sale(journal)
     assert journal.mark_cancelled(sale_id, NOW + 5)
-    assert journal.mark_expired(sale_id, NOW + 6) is True
-    assert journal.sale(sale_id).state is SaleState.EXPIRED
+    assert journal.mark_lapsed(sale_id, NOW + 6) is True
+    assert journal.sale(sale_id).state is SaleState.LAPSED
 
 
 def test_an_illegal_mark_raises_and_leaves_the_sale_alone(journal: Journal) -> None:
     sale = journal.begin_sale(100, "", NOW)
     with pytest.raises(IllegalTransition):
-        journal.mark_paid(sale.id, NOW + 1)
+        journal.mark_received(sale.id, NOW + 1)
     assert journal.sale(sale.id).state is SaleState.NEW
 
 
@@ -125,7 +125,7 @@ def test_an_unknown_sale_is_a_journal_error(journal: Journal) -> None:
     with pytest.raises(JournalError, match="no sale"):
         journal.sale("nope")
     with pytest.raises(JournalError, match="no sale"):
-        journal.mark_paid("nope", NOW)
+        journal.mark_received("nope", NOW)
 
 
 def test_unsettled_sales_are_open_or_cancelled_whatever_their_age(journal: Journal) -> None:
@@ -133,13 +133,13 @@ def test_unsettled_sales_are_open_or_cancelled_whatever_their_age(journal: Journ
     cancelled = open_sale(journal, tag="b")
     journal.mark_cancelled(cancelled, NOW + 2)
     settled = open_sale(journal, tag="c")
-    journal.mark_expired(settled, NOW + 2)  # only ever written when Blink says EXPIRED
+    journal.mark_lapsed(settled, NOW + 2)  # only ever written when Blink says EXPIRED
     assert {s.id for s in journal.unsettled_sales()} == {opened, cancelled}
 
 
 def test_forwarding_a_sale(journal: Journal) -> None:
     sale_id = open_sale(journal)
-    journal.mark_paid(sale_id, NOW + 10)
+    journal.mark_received(sale_id, NOW + 10)
     merchant_hash = ref("a2").hash
     attempt = journal.begin_forward_attempt(sale_id, merchant_hash, NOW + 11)
     unfinished = journal.attempts(sale_id)
@@ -154,13 +154,13 @@ def test_forwarding_a_sale(journal: Journal) -> None:
     assert done.outcome is AttemptOutcome.SUCCESS
     assert journal.mark_forwarded(sale_id, NOW + 13)
     assert journal.mark_forwarded(sale_id, NOW + 14) is False
-    assert journal.unforwarded_paid() == []
+    assert journal.unforwarded_received() == []
     assert journal.sale(sale_id).forwarded_at == NOW + 13
 
 
 def test_an_attempt_for_another_invoice_is_refused(journal: Journal) -> None:
     sale_id = open_sale(journal)
-    journal.mark_paid(sale_id, NOW + 10)
+    journal.mark_received(sale_id, NOW + 10)
     with pytest.raises(JournalError, match="not its current merchant invoice"):
         journal.begin_forward_attempt(sale_id, "e" * 64, NOW + 11)
     assert journal.attempts(sale_id) == []
@@ -174,7 +174,7 @@ def test_an_attempt_for_an_unpaid_sale_is_refused(journal: Journal) -> None:
 
 def test_attempt_details_are_redacted(journal: Journal) -> None:
     sale_id = open_sale(journal)
-    journal.mark_paid(sale_id, NOW + 10)
+    journal.mark_received(sale_id, NOW + 10)
     attempt = journal.begin_forward_attempt(sale_id, ref("a2").hash, NOW + 11)
     journal.finish_forward_attempt(
         attempt, AttemptOutcome.LOST, NOW + 12, "echoed blink_ABCDEFGHIJKLMNOP back"
@@ -184,7 +184,7 @@ def test_attempt_details_are_redacted(journal: Journal) -> None:
 
 def test_replacing_the_merchant_invoice_keeps_its_history(journal: Journal) -> None:
     sale_id = open_sale(journal)
-    journal.mark_paid(sale_id, NOW + 10)
+    journal.mark_received(sale_id, NOW + 10)
     journal.replace_merchant_invoice(sale_id, ref("d2"), NOW + 20)
     journal.replace_merchant_invoice(sale_id, ref("e2"), NOW + 30)
     sale = journal.sale(sale_id)
@@ -202,7 +202,7 @@ def test_recent_is_newest_first_and_limited(journal: Journal) -> None:
 def test_everything_survives_close_and_reopen(tmp_path: Path) -> None:
     first = Journal.open(tmp_path)
     sale_id = open_sale(first)
-    first.mark_paid(sale_id, NOW + 10)
+    first.mark_received(sale_id, NOW + 10)
     attempt = first.begin_forward_attempt(sale_id, ref("a2").hash, NOW + 11)
     before = (first.terminal_id, first.sale(sale_id), first.attempts(sale_id))
     first.close()

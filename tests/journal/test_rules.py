@@ -62,24 +62,24 @@ def test_repeating_a_mark_is_a_no_op(state: SaleState) -> None:
 
 
 def test_a_paid_sale_only_ever_moves_to_forwarded() -> None:
-    assert _moves()[S.PAID] == {S.FORWARDED}
+    assert _moves()[S.RECEIVED] == {S.FORWARDED}
     for target in (S.NEW, S.OPEN, S.FAILED):
-        assert change(S.PAID, target) is Change.ILLEGAL
+        assert change(S.RECEIVED, target) is Change.ILLEGAL
 
 
 def test_late_payments_move_cancelled_and_expired_sales_to_paid() -> None:
-    assert change(S.CANCELLED, S.PAID) is Change.MOVE
-    assert change(S.EXPIRED, S.PAID) is Change.MOVE
+    assert change(S.CANCELLED, S.RECEIVED) is Change.MOVE
+    assert change(S.LAPSED, S.RECEIVED) is Change.MOVE
 
 
 def test_blink_saying_expired_settles_a_cancelled_sale() -> None:
-    assert change(S.CANCELLED, S.EXPIRED) is Change.MOVE
-    assert change(S.EXPIRED, S.CANCELLED) is Change.NO_OP
+    assert change(S.CANCELLED, S.LAPSED) is Change.MOVE
+    assert change(S.LAPSED, S.CANCELLED) is Change.NO_OP
 
 
 def test_screen_marks_after_a_payment_change_nothing() -> None:
     for paid_state, screen_mark in itertools.product(
-        (S.PAID, S.FORWARDED), (S.CANCELLED, S.EXPIRED)
+        (S.RECEIVED, S.FORWARDED), (S.CANCELLED, S.LAPSED)
     ):
         assert change(paid_state, screen_mark) is Change.NO_OP
 
@@ -91,25 +91,25 @@ def test_forwarded_and_failed_are_final() -> None:
 
 
 def test_a_sale_without_invoices_cannot_be_paid() -> None:
-    assert change(S.NEW, S.PAID) is Change.ILLEGAL
-    assert change(S.FAILED, S.PAID) is Change.ILLEGAL
+    assert change(S.NEW, S.RECEIVED) is Change.ILLEGAL
+    assert change(S.FAILED, S.RECEIVED) is Change.ILLEGAL
 
 
 def test_every_state_is_reachable_and_forwarded_only_through_paid() -> None:
     graph = _moves()
     assert _reachable(S.NEW, graph) == set(SaleState)
     without_paid: dict[SaleState, set[SaleState]] = {
-        s: set() if s is S.PAID else targets - {S.PAID} for s, targets in graph.items()
+        s: set() if s is S.RECEIVED else targets - {S.RECEIVED} for s, targets in graph.items()
     }
     assert S.FORWARDED not in _reachable(S.NEW, without_paid)
 
 
 def test_a_payment_still_moves_an_open_cancelled_or_expired_sale() -> None:
     # A customer may pay after CANCEL or after the QR expired: the money must still be recorded.
-    assert {s for s in SaleState if change(s, S.PAID) is Change.MOVE} == {
+    assert {s for s in SaleState if change(s, S.RECEIVED) is Change.MOVE} == {
         S.OPEN,
         S.CANCELLED,
-        S.EXPIRED,
+        S.LAPSED,
     }
 
 
@@ -123,9 +123,9 @@ def test_random_mark_sequences_never_forget_a_payment(targets: list[SaleState]) 
                 state = target
         except IllegalTransition:
             pass
-        seen_paid = seen_paid or state is S.PAID
+        seen_paid = seen_paid or state is S.RECEIVED
         if seen_paid:
-            assert state in (S.PAID, S.FORWARDED)
+            assert state in (S.RECEIVED, S.FORWARDED)
         if state is S.FORWARDED:
             assert seen_paid
 

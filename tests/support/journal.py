@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from terminal.money.journal import Journal
+from terminal.money.worker import JournalThread
 
 
 @pytest.fixture
@@ -16,3 +17,11 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
     j = Journal.open(tmp_path)
     yield j
     j.close()
+
+
+@pytest.fixture
+def journal_thread(tmp_path: Path) -> Iterator[JournalThread]:
+    """The same journal file on its worker thread, as the running terminal holds it."""
+    thread = JournalThread.start(tmp_path)
+    yield thread
+    thread.close()

@@ -1,0 +1,81 @@
+"""The money path assembled: every part that carries a sale's money, wired in one place.
+
+    customer pays ──▶ Detection (detection.py)  myUpdates / status subscription / status query
+                          │ "Blink says this POS invoice is PAID"
+                          ▼
+                      Settler (settling.py)      journal: received (durable), then wake ▼
+                          │
+                          ▼
+                      Forwarder (forwarder.py)   asks policy.py what next; guard.py checks the
+                                                 invoice; journal: attempt; then pay request
+
+Sales start in SaleMaker (opening.py): journal the sale, make both invoices, journal them, and
+only then answer the screen. The journal (journal.py, on its own thread: worker.py) is the only
+memory that survives a power cut; every step above writes to it before the step that depends
+on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from terminal.blink.http import BlinkHttp
+from terminal.blink.socket import BlinkSocket
+from terminal.config import Config
+from terminal.flow.events import Event
+from terminal.money.detection import Detection, LinkReporter, OnLink
+from terminal.money.forwarder import Forwarder
+from terminal.money.opening import SaleMaker
+from terminal.money.policy import ForwardResult
+from terminal.money.settling import Settler
+from terminal.money.wallets import WalletBook, WalletReporter, resolve_wallets
+from terminal.money.worker import JournalThread
+
+
+@dataclass
+class MoneyPath:
+    """The parts of the money path, built once the journal is open; run by :meth:`run`."""
+
+    journal: JournalThread
+    wallets: WalletBook
+    opener: SaleMaker
+    detection: Detection
+    forwarder: Forwarder
+
+    @classmethod
+    def build(
+        cls,
+        config: Config,
+        journal: JournalThread,
+        http: BlinkHttp,
+        open_socket: Callable[[OnLink], BlinkSocket],
+        board: LinkReporter,
+        emit: Callable[[Event], None],
+        on_forward: Callable[[ForwardResult], None],
+        clock: Callable[[], float] = time.time,
+    ) -> MoneyPath:
+        """Wire the parts (no I/O: nothing runs until :meth:`run`)."""
+        wallets = WalletBook()
+        forwarder = Forwarder(journal, http, wallets, clock=clock, on_result=on_forward)
+        settler = Settler(journal, emit, forwarder.wake, clock)
+        detection = Detection(journal, http, open_socket, settler, board)
+        opener = SaleMaker(
+            journal,
+            http,
+            wallets,
+            emit,
+            clock,
+            memo=config.terminal.name,
+            expiry_minutes=config.terminal.invoice_expiry_minutes,
+        )
+        return cls(journal, wallets, opener, detection, forwarder)
+
+    async def run(self, config: Config, http: BlinkHttp, board: WalletReporter) -> None:
+        """Detection, the wallet lookup and the forwarder, until cancelled (or one of them dies)."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.detection.run(), name="detection")
+            group.create_task(resolve_wallets(config, http, self.wallets, board), name="wallets")
+            group.create_task(self.forwarder.run(), name="forwarder")

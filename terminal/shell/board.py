@@ -1,0 +1,135 @@
+"""Every link's state in one place: what the screen, the LEDs and systemd are told.
+
+The parts that talk to Blink report what they see here, and only here: the BlinkPOS socket and
+its HTTP calls (detection), the wallet lookup, the merchant socket. The board combines them into
+one state per link and tells one listener when a combined state changes. Nothing here calls back
+into the reporters, so information flows one way: Blink → reporters → board → screen and LEDs.
+
+The BlinkPOS link combines three things:
+
+* the socket: UP means payments are pushed;
+* HTTP: a dead socket with a working HTTP API still lets open invoices be polled (DEGRADED);
+  neither is DOWN, and no QR may be shown; a refused key is REJECTED whichever path saw it;
+* the wallets: until both wallet ids are known no sale can start, so the link is not ready
+  (CONNECTING, with the reason) however well it detects payments.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from terminal.links import LinkState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Links:
+    """The combined state of both links, with a short key-free reason for the screen."""
+
+    pos: LinkState = LinkState.CONNECTING
+    pos_reason: str = "connecting to Blink"
+    merchant: LinkState = LinkState.OFF
+    merchant_reason: str = ""
+
+
+def combine(socket: LinkState, http_ok: bool | None, http_rejected: bool) -> LinkState:
+    """One BlinkPOS state from the socket's state and what the last HTTP call showed."""
+    if socket is LinkState.REJECTED or http_rejected:
+        return LinkState.REJECTED
+    if socket is LinkState.UP:
+        return LinkState.UP
+    if http_ok is True:
+        return LinkState.DEGRADED
+    if http_ok is False:
+        return LinkState.DOWN
+    return LinkState.CONNECTING
+
+
+class LinkBoard:
+    """Collects what every reporter sees; tells ``on_change`` each time the combination changes."""
+
+    def __init__(self, on_change: Callable[[Links], None], *, merchant: bool) -> None:
+        self._on_change = on_change
+        self._socket = LinkState.CONNECTING
+        self._http_ok: bool | None = None
+        self._http_rejected = False
+        self._wallets_known = False
+        self._wallets_problem = ""
+        self._reason = "connecting to Blink"
+        self._merchant = LinkState.CONNECTING if merchant else LinkState.OFF
+        self._merchant_reason = ""
+        self.links = Links(merchant=self._merchant)
+
+    # --- reports ------------------------------------------------------------------------------
+
+    def pos_socket(self, state: LinkState, reason: str) -> None:
+        """The BlinkPOS socket went up, down, or had its key refused."""
+        self._socket = state
+        self._update(reason)
+
+    def pos_http_answered(self) -> None:
+        """An HTTP call to Blink with the BlinkPOS key got an answer."""
+        if self._http_ok is not True or self._http_rejected:
+            self._http_ok, self._http_rejected = True, False
+            self._update("Blink answers")
+
+    def pos_http_failed(self, reason: str, *, rejected: bool = False) -> None:
+        """An HTTP call to Blink failed (``rejected``: the BlinkPOS key was refused)."""
+        if self._http_ok is not False or self._http_rejected != rejected:
+            self._http_ok, self._http_rejected = False, rejected
+            self._update(reason)
+
+    def wallets_found(self) -> None:
+        """Both wallet ids are known: sales may start once payments are detected."""
+        self._wallets_known, self._wallets_problem = True, ""
+        self._update("wallets found")
+
+    def wallets_missing(self, problem: str) -> None:
+        """The wallets cannot be looked up for a reason the operator must fix; say which."""
+        self._wallets_problem = problem
+        self._update(problem)
+
+    def merchant_socket(self, state: LinkState, reason: str) -> None:
+        """The merchant's socket changed state."""
+        self._merchant, self._merchant_reason = state, reason
+        self._publish(self.links.pos, self.links.pos_reason)
+
+    # --- the combination ----------------------------------------------------------------------
+
+    def _pos_state(self) -> LinkState:
+        state = combine(self._socket, self._http_ok, self._http_rejected)
+        if state.detects_payments and not self._wallets_known:
+            return LinkState.CONNECTING
+        return state
+
+    def _update(self, reason: str) -> None:
+        state = self._pos_state()
+        if state is LinkState.CONNECTING and self._wallets_problem:
+            reason = self._wallets_problem  # what the operator must fix, not "connecting"
+        if state is not self.links.pos:
+            self._log_change(self.links.pos, state, reason)
+        elif state.detects_payments or reason == self.links.pos_reason:
+            # Same state: only a not-ready screen shows the reason, so only there is it news.
+            return
+        self._publish(state, reason)
+
+    def _publish(self, pos: LinkState, pos_reason: str) -> None:
+        links = Links(pos, pos_reason, self._merchant, self._merchant_reason)
+        if links != self.links:
+            self.links = links
+            self._on_change(links)
+
+    @staticmethod
+    def _log_change(previous: LinkState, state: LinkState, reason: str) -> None:
+        # One line per change ("unreachable" once, "reachable again" once), never per retry.
+        if state is LinkState.UP and previous in (LinkState.DOWN, LinkState.DEGRADED):
+            log.info("BlinkPOS reachable again")
+        elif state is LinkState.DOWN:
+            log.warning("BlinkPOS unreachable: %s", reason)
+        elif state is LinkState.DEGRADED:
+            log.warning("BlinkPOS socket down, HTTP works: polling open invoices (%s)", reason)
+        elif state is LinkState.REJECTED:
+            log.error("BlinkPOS key rejected: %s", reason)
