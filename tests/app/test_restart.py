@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from terminal.bench.harness import TerminalProcess, poll_until, write_config
+from tests.support.terminal_process import TerminalProcess, poll_until, write_config
 from terminal.money.journal import Journal
 from terminal.sandbox import SandboxThread
 from tests.support.qr import read_qr

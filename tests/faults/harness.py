@@ -1,8 +1,8 @@
-"""The real terminal as a subprocess against an in-process sandbox: type, pay, kill, restart.
+"""The real terminal as a subprocess against an in-process sandbox, over many lifetimes.
 
-``Harness`` writes a configuration for the sandbox (as ``blink-terminal demo`` does), runs
-``python -m terminal run --config ...`` with keys on its stdin, waits for ``READY=1`` on a unix
-datagram socket (``NOTIFY_SOCKET``), finds each sale's POS invoice in the journal, pays it as the
+``Harness`` writes a configuration for the sandbox (as ``blink-terminal demo`` does) and starts
+one :class:`terminal.bench.harness.TerminalProcess` per life, with a crash point or a clock offset
+when a test asks for one. It finds each sale's POS invoice in the journal, pays it as the
 customer and waits, by polling the journal and the sandbox with short bounded waits, until the
 sale is forwarded or the process died at its crash point. Every wait is bounded by
 ``tests.support.timing.scaled``; nothing sleeps in place of a condition.
@@ -12,29 +12,22 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from terminal.bench.harness import TerminalDied, TerminalProcess, write_config
 from terminal.money.crashpoints import ENV_VAR
 from terminal.sandbox import SandboxThread
-from terminal.sandbox.terminal_config import sandbox_terminal_config
 from tests.faults.ledger_check import JournalSale, read_book, read_journal
-from tests.support.timing import scaled
+from tests.support.timing import TIME_SCALE
 
 REPO = Path(__file__).resolve().parents[2]
-POLL = 0.02  # how long one poll of the journal or the notify socket may block
 
-
-class TerminalDied(Exception):
-    """The terminal process exited while the harness waited for something."""
+__all__ = ["Harness", "TerminalDied"]
 
 
 class Harness:
@@ -44,138 +37,102 @@ class Harness:
         self.sb = sb
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        sb.write_keys(folder / "keys")
-        self.config_path = folder / "terminal.toml"
-        self.config_path.write_text(
-            sandbox_terminal_config(
-                sb.http_url,
-                sb.ws_url,
-                pos_key_file="keys/blinkpos.key",
-                display="dummy",  # no frames: these tests judge the log and the ledger
-                name="Fault Stall",
-                # Short, so a held ("timeout") pay call is given up well inside a test's wait.
-                timeout_seconds=2.0,
-            ),
-            encoding="utf-8",
+        self.config_path = write_config(
+            folder,
+            sb,
+            merchant_key=False,
+            display="dummy",  # no frames: these tests judge the log and the ledger
+            name="Fault Stall",
+            # Short, so a held ("timeout") pay call is given up well inside a test's wait.
+            timeout_seconds=2.0,
         )
         self.journal_path = folder / "state" / "journal.sqlite3"
         self.log_path = folder / "terminal.log"
-        # A unix socket path must stay under ~100 bytes; pytest's tmp_path may not.
-        self._sock_dir = Path(tempfile.mkdtemp(prefix="bt-notify-"))
-        self._notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._notify.bind(str(self._sock_dir / "n"))
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.life: TerminalProcess | None = None
         self._log: IO[str] | None = None
         self.lives = 0
         self.kills = 0
 
     # --- the process ----------------------------------------------------------------------
 
+    @property
+    def proc(self) -> subprocess.Popen[bytes] | None:
+        """The current (or last) life's process."""
+        return None if self.life is None else self.life.proc
+
     def start(self, crash_at: str | None = None, clock_offset: float = 0.0) -> bool:
         """Start a new life and wait for READY=1; False if it died first (its crash point)."""
         assert not self.alive(), "the previous life is still running"
-        if self.proc is not None:
+        if self.life is not None:
             self._reap()  # a life that died unobserved (its last wait was already satisfied)
-        self._drain_notify()
         env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
-        env["NOTIFY_SOCKET"] = str(self._sock_dir / "n")
         env["PYTHONPATH"] = str(REPO)
         if crash_at:
             env[ENV_VAR] = crash_at
+        argv = [sys.executable, "-m", "terminal", "run"]
         if clock_offset:
-            cmd = [sys.executable, "-m", "tests.faults.skewed", str(clock_offset)]
-        else:
-            cmd = [sys.executable, "-m", "terminal", "run"]
+            argv = [sys.executable, "-m", "tests.faults.skewed", str(clock_offset)]
         self.lives += 1
         self._log = self.log_path.open("a", encoding="utf-8")
         self._log.write(f"=== life {self.lives}: crash_at={crash_at} offset={clock_offset}\n")
         self._log.flush()
-        self.proc = subprocess.Popen(
-            [*cmd, "--config", str(self.config_path)],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
+        self.life = TerminalProcess(
+            self.config_path, argv=argv, env=env, cwd=REPO, log=self._log, time_scale=TIME_SCALE
         )
-        return self._wait_ready()
-
-    def _drain_notify(self) -> None:
-        self._notify.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            while self._notify.recv(4096):
-                pass
-        self._notify.setblocking(True)
-
-    def _wait_ready(self) -> bool:
-        deadline = time.monotonic() + scaled(30.0)
-        self._notify.settimeout(POLL)
-        while time.monotonic() < deadline:
-            if not self.alive():
-                self._reap()
-                return False
-            try:
-                lines = self._notify.recv(4096).decode().splitlines()
-            except TimeoutError:
-                continue
-            if "READY=1" in lines:
-                status = next((line for line in lines if line.startswith("STATUS=")), "")
-                assert "detection is live" in status, f"ready without detection: {status}"
-                return True
-        raise AssertionError(f"the terminal did not become ready; see {self.log_path}")
+        try:
+            status = self.life.wait_notice("READY=1")
+        except TerminalDied:
+            self._reap()
+            return False
+        del status
+        said = [line for line in self.life.notices if line.startswith("STATUS=")]
+        assert any("detection is live" in line for line in said), f"ready without detection: {said}"
+        return True
 
     def alive(self) -> bool:
         """True while the current life runs."""
-        return self.proc is not None and self.proc.poll() is None
+        return self.life is not None and self.life.alive()
 
     def _reap(self) -> int:
-        assert self.proc is not None
-        code = self.proc.wait(scaled(10.0))
+        assert self.life is not None
         if self._log is None:
-            return code  # this life was reaped already
+            return self.life.proc.wait()  # this life was reaped already
+        code = self.life.wait_exit()
         if code == -signal.SIGKILL:
             self.kills += 1
-        if self.proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.proc.stdin.close()
+        self.life.close()
         self._log.close()
         self._log = None
         return code
 
     def stop(self) -> int:
         """SIGTERM the current life and return its exit code (the terminal's clean shutdown)."""
-        if self.proc is None:
+        if self.life is None:
             return 0
         if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
+            self.life.proc.send_signal(signal.SIGTERM)
         try:
             return self._reap()
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            self.life.proc.kill()
             self._reap()
             raise AssertionError("the terminal ignored SIGTERM") from None
 
     def wait_dead(self) -> int:
         """Wait for the current life to end by itself (a crash point); its exit code."""
-        assert self.proc is not None
+        assert self.life is not None
         return self._reap()
 
     def close(self) -> None:
-        """Stop the terminal and release the notify socket."""
-        with contextlib.suppress(AssertionError):
-            self.stop()
-        self._notify.close()
-        shutil.rmtree(self._sock_dir, ignore_errors=True)
+        """Stop the terminal."""
+        if self.life is not None and (self.alive() or self._log is not None):
+            with contextlib.suppress(AssertionError):
+                self.stop()
 
     def type(self, keys: str) -> None:
         """Send key presses (digits, newline = OK, ``c`` = cancel) to the terminal's stdin."""
-        assert self.proc is not None
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(keys.encode())
-            self.proc.stdin.flush()
-        except BrokenPipeError:
-            pass  # it died at a crash point; the caller notices
+        assert self.life is not None
+        self.life.type(keys)
 
     # --- sales ----------------------------------------------------------------------------
 
@@ -185,23 +142,15 @@ class Harness:
 
     def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
         """Poll ``condition`` until true; TerminalDied if the process ends first."""
-        deadline = time.monotonic() + scaled(timeout)
-        while time.monotonic() < deadline:
+        if self.life is None or not self.alive():
             if condition():
                 return
-            if not self.alive():
-                self._reap()
-                raise TerminalDied(what)
-            self._pause()
-        raise AssertionError(f"timed out waiting for {what}; see {self.log_path}")
-
-    def _pause(self) -> None:
-        # One short bounded wait between polls: on the process if it runs, so an exit ends it.
-        if self.proc is not None and self.alive():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(POLL)
-        else:
-            time.sleep(POLL)  # nothing to wait on: the poll interval itself
+            raise TerminalDied(what)
+        try:
+            self.life.wait_until(condition, f"{what} (log: {self.log_path})", timeout)
+        except TerminalDied:
+            self._reap()
+            raise
 
     def open_sale(self, amount: int) -> JournalSale:
         """Type ``amount`` and OK; the journaled sale once both its invoices are journaled.

@@ -2,11 +2,15 @@
 
 ``BLINK_TEST_TIME_SCALE=4`` makes every bound four times longer. Use :func:`scaled` for every
 timeout a test waits on; never assert that something was *fast* (that is what benchmarks are for).
-The definition lives in :mod:`terminal.bench.harness`, shared with the benchmarks.
 """
 
 from __future__ import annotations
 
-from terminal.bench.harness import scaled
+import os
 
-__all__ = ["scaled"]
+TIME_SCALE = float(os.environ.get("BLINK_TEST_TIME_SCALE", "1"))
+
+
+def scaled(seconds: float) -> float:
+    """``seconds`` stretched by ``BLINK_TEST_TIME_SCALE``."""
+    return seconds * TIME_SCALE
