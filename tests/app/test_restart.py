@@ -6,10 +6,10 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from tests.support.terminal_process import TerminalProcess, poll_until, write_config
 from terminal.money.journal import Journal
 from terminal.sandbox import SandboxThread
 from tests.support.qr import read_qr
+from tests.support.terminal_process import TerminalProcess, poll_until, write_config
 
 
 def pos_request(state_dir: Path) -> tuple[str, str]:
