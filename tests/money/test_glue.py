@@ -1,0 +1,163 @@
+"""The money path's glue, in-process against the sandbox: every way a sale can start or stop.
+
+Each test runs the real :class:`Terminal` (journal on its worker thread, sockets, forwarder,
+flow) on this test's loop, with the sandbox on the same loop, and judges what the merchant sees,
+what the journal holds and what the sandbox's ledger moved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from terminal.keys import Key
+from terminal.money.sale import SaleState
+from terminal.sandbox import Sandbox
+from terminal.screens.model import Error, Idle, Paid, ShowInvoice, Success
+from tests.money.rig import Rig, terminal_config
+
+AMOUNT = 2100
+
+
+async def test_a_whole_sale(sandbox: Sandbox, tmp_path: Path) -> None:
+    async with Rig(sandbox, tmp_path) as rig:
+        await rig.screen(Idle)
+        rig.type_amount(AMOUNT)
+        qr = await rig.screen(ShowInvoice)
+        assert qr.amount_sats == AMOUNT
+        assert await sandbox.pay(qr.payment_request) == "SUCCESS"
+        await rig.screen(Success)
+        (sale,) = rig.sales()
+        assert sale.state is SaleState.FORWARDED
+    assert sandbox.balance("merchant") == AMOUNT
+    assert sandbox.balance("blinkpos") == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "operation", "title"),
+    [
+        ("500", None, "Blink unreachable"),
+        ("timeout", None, "Blink unreachable"),
+        ("429", None, "Too many sales"),
+        # Only one of the two invoices fails: the sale still never reaches the screen.
+        ("500", "LnInvoiceCreateOnBehalfOfRecipient", "Blink unreachable"),
+        ("500", "LnInvoiceCreate", "Blink unreachable"),
+    ],
+)
+async def test_invoices_that_cannot_be_made_fail_the_sale_and_say_why(
+    sandbox: Sandbox, tmp_path: Path, kind: str, operation: str | None, title: str
+) -> None:
+    async with Rig(sandbox, tmp_path) as rig:
+        await rig.screen(Idle)
+        sandbox.faults.fail_next(1 if operation else 2, kind, operation)
+        rig.type_amount(AMOUNT)
+        error = await rig.screen(Error)
+        assert error.title == title
+        (sale,) = rig.sales()
+        assert sale.state is SaleState.FAILED
+        assert not any(isinstance(s, ShowInvoice) for s in rig.screens)
+        # Retryable: OK tries again, and this time the QR comes.
+        rig.press(Key.OK)
+        qr = await rig.screen(ShowInvoice)
+        assert qr.amount_sats == AMOUNT
+
+
+async def test_a_key_without_the_receive_scope_cannot_start_a_sale(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    config = terminal_config(sandbox, tmp_path)
+    read_only = tmp_path / "keys" / "blinkpos_read_only.key"
+    assert read_only.exists()
+    config = terminal_config(sandbox, tmp_path, blinkpos={"key_file": str(read_only)})
+    async with Rig(sandbox, tmp_path, config) as rig:
+        await rig.screen(Idle)
+        rig.type_amount(AMOUNT)
+        error = await rig.screen(Error)
+        assert error.title == "Key lacks scope"
+        assert "RECEIVE" in error.action or "RECEIVE" in error.detail
+
+
+async def test_the_merchant_cancels_a_shown_qr_and_a_late_payment_is_still_forwarded(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async with Rig(sandbox, tmp_path) as rig:
+        await rig.screen(Idle)
+        rig.type_amount(AMOUNT)
+        qr = await rig.screen(ShowInvoice)
+        rig.press(Key.CANCEL)
+        await rig.screen(Idle)
+        await rig.wait_for(
+            lambda: rig.sales()[0].state is SaleState.CANCELLED, "the sale journaled cancelled"
+        )
+        assert await sandbox.pay(qr.payment_request) == "SUCCESS"
+        await rig.wait_for(
+            lambda: rig.sales()[0].state is SaleState.FORWARDED, "the late payment forwarded"
+        )
+    assert sandbox.balance("merchant") == AMOUNT
+
+
+async def test_a_cancel_while_invoices_are_made_journals_them_cancelled(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async with Rig(sandbox, tmp_path) as rig:
+        await rig.screen(Idle)
+        sandbox.faults.latency = 0.3  # long enough for the merchant to change their mind
+        rig.type_amount(AMOUNT)
+        rig.press(Key.CANCEL)
+        await rig.screen(Idle)
+        await rig.wait_for(
+            lambda: bool(rig.sales()) and rig.sales()[0].state is SaleState.CANCELLED,
+            "the late invoices journaled as a cancelled sale",
+        )
+        assert not any(isinstance(s, ShowInvoice) for s in rig.screens)
+
+
+async def test_a_forward_refused_for_lack_of_write_scope_keeps_the_money_and_says_so(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    key = sandbox.ledger.add_key("no_write", "blinkpos", {"READ", "RECEIVE"}).value
+    key_file = tmp_path / "no-write.key"
+    key_file.write_text(key + "\n")
+    key_file.chmod(0o600)
+    config = terminal_config(sandbox, tmp_path, blinkpos={"key_file": str(key_file)})
+    async with Rig(sandbox, tmp_path, config) as rig:
+        await rig.screen(Idle)
+        rig.type_amount(AMOUNT)
+        qr = await rig.screen(ShowInvoice)
+        assert await sandbox.pay(qr.payment_request) == "SUCCESS"
+        await rig.screen(Paid)
+        error = await rig.screen(Error)
+        assert error.title == "Forward failing"
+        assert "safe" in error.action
+        (sale,) = rig.sales()
+        assert sale.state is SaleState.RECEIVED  # received, kept, retried slowly
+    assert sandbox.balance("merchant") == 0
+    assert sandbox.balance("blinkpos") == AMOUNT
+
+
+async def test_a_forward_with_a_revoked_key_keeps_the_money_and_says_so(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async with Rig(sandbox, tmp_path) as rig:
+        await rig.screen(Idle)
+        rig.type_amount(AMOUNT)
+        qr = await rig.screen(ShowInvoice)
+        # The key is revoked in the dashboard between the sale and its forward.
+        del sandbox.ledger.keys[sandbox.keys["blinkpos"]]
+        assert await sandbox.pay(qr.payment_request) == "SUCCESS"
+        error = await rig.screen(Error, lambda e: e.title == "Forward failing")
+        assert "safe" in error.action
+        (sale,) = rig.sales()
+        assert sale.state is SaleState.RECEIVED
+    assert sandbox.balance("blinkpos") == AMOUNT
+
+
+async def test_a_task_that_dies_stops_the_terminal_with_exit_1(
+    sandbox: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with Rig(sandbox, tmp_path) as rig:
+        await rig.screen(Idle)
+        rig.peripherals.keypad_lost.set()
+        assert await rig.exit_code() == 1
+    assert "stopping: the keypad's GPIO chip went away" in caplog.text
