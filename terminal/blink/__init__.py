@@ -14,7 +14,14 @@ from .models import (
     Price,
     Wallet,
 )
-from .reconnect import ConnectionBudget, Disposition, backoff, classify_close
+from .reconnect import (
+    CloseVerdict,
+    ConnectionBudget,
+    Disposition,
+    backoff,
+    classify_close,
+    delay_after,
+)
 from .socket import BlinkSocket, Subscription
 from .updates import (
     InvoiceStatusUpdate,
@@ -33,6 +40,7 @@ __all__ = [
     "BlinkErrorInfo",
     "BlinkHttp",
     "BlinkSocket",
+    "CloseVerdict",
     "ConnectionBudget",
     "DecodedInvoice",
     "Disposition",
@@ -52,6 +60,7 @@ __all__ = [
     "backoff",
     "classify_close",
     "decode_invoice",
+    "delay_after",
     "documents",
     "parse_invoice_status",
     "parse_my_update",

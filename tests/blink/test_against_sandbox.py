@@ -26,7 +26,7 @@ from terminal.errors import InsufficientBalance, KeyRejected, ScopeDenied
 from terminal.links import LinkState
 from terminal.sandbox import Sandbox
 from terminal.secret import Secret
-from tests.blink.test_socket import Links
+from tests.blink.socket_helpers import Links, running_socket
 from tests.support.timing import scaled
 
 WRONG_KEY = "blink_WRONGkey0123456789abcdefXYZ"
@@ -71,13 +71,8 @@ async def socket_for(
         open_timeout=scaled(5),
         rejected_retry=3600.0,
     )
-    task = asyncio.create_task(socket.run())
-    try:
+    async with running_socket(socket):
         yield socket
-    finally:
-        await socket.close()
-        async with asyncio.timeout(scaled(5)):
-            await task
 
 
 async def first_matching(

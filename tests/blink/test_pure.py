@@ -22,6 +22,7 @@ from terminal.blink import (
     backoff,
     classify_close,
     decode_invoice,
+    delay_after,
     parse_invoice_status,
     parse_my_update,
     protocol,
@@ -90,22 +91,73 @@ def test_budget_rejects_nonsense() -> None:
         ConnectionBudget(limit=0)
 
 
+@pytest.mark.parametrize("code", [None, 1000, 1001, 1006, 1011, 1012, 1013, 4401, 4408, 4999])
+def test_close_codes_a_reconnect_can_cure_are_retried(code: int | None) -> None:
+    verdict = classify_close(code, "whatever Blink said")
+    assert verdict.disposition is Disposition.RETRY
+    assert not verdict.terminal_bug
+    assert verdict.reason
+
+
+def test_too_many_init_requests_backs_off_longer() -> None:
+    verdict = classify_close(4429)
+    assert verdict.disposition is Disposition.RETRY_LATER
+    assert not verdict.terminal_bug
+
+
 @pytest.mark.parametrize(
-    ("code", "disposition"),
+    ("code", "said"),
     [
-        (4406, Disposition.FATAL),
-        (4403, Disposition.FATAL),
-        (1006, Disposition.RETRY),
-        (None, Disposition.RETRY),
-        (4408, Disposition.RETRY),
-        (1000, Disposition.RETRY),
-        (1011, Disposition.RETRY),
+        (4400, "Invalid message received"),
+        (4406, "Subprotocol not acceptable"),
+        (4409, "Subscriber for 1 already exists"),
+        (4500, "Syntax Error: Expected Name, found <EOF>."),
     ],
 )
-def test_close_codes(code: int | None, disposition: Disposition) -> None:
-    result, reason = classify_close(code)
-    assert result is disposition
-    assert reason
+def test_close_codes_of_the_terminals_own_requests_are_bugs(code: int, said: str) -> None:
+    verdict = classify_close(code, said)
+    assert verdict.disposition is Disposition.FATAL
+    assert verdict.terminal_bug
+    assert verdict.reason == (
+        f"Blink rejected the terminal's request (close {code}: {said}): update the terminal"
+    )
+
+
+def test_a_bug_close_without_a_reason_still_says_what_it_was() -> None:
+    assert "duplicate subscription id" in classify_close(4409).reason
+
+
+def test_an_internal_error_is_retried_once_then_read_as_our_document() -> None:
+    # Blink in production closes 4500 "Internal server error" whatever the cause; the same close
+    # on the next connection too (nothing healthy between) means our request causes it.
+    first = classify_close(4500, "Internal server error")
+    assert first.disposition is Disposition.RETRY
+    assert not first.terminal_bug
+    again = classify_close(4500, "Internal server error", repeated=True)
+    assert again.disposition is Disposition.FATAL
+    assert again.terminal_bug
+    assert "update the terminal" in again.reason
+
+
+def test_forbidden_is_fatal_but_not_a_bug() -> None:
+    verdict = classify_close(4403)
+    assert verdict.disposition is Disposition.FATAL
+    assert not verdict.terminal_bug
+
+
+@pytest.mark.parametrize(
+    ("disposition", "backoff_delay", "expected"),
+    [
+        (Disposition.RETRY, 2.0, 2.0),
+        (Disposition.RETRY_LATER, 2.0, 60.0),
+        (Disposition.RETRY_LATER, 90.0, 90.0),
+        (Disposition.FATAL, 2.0, 300.0),
+    ],
+)
+def test_delay_after_each_disposition(
+    disposition: Disposition, backoff_delay: float, expected: float
+) -> None:
+    assert delay_after(disposition, backoff_delay, later=60.0, fatal=300.0) == expected
 
 
 # ---- protocol frames -------------------------------------------------------------------
