@@ -2,17 +2,19 @@
 
 from . import documents
 from .answers import DEFAULT_RETRY_AFTER
-from .http import BlinkHttp, parse_retry_after
+from .http import DEFAULT_MAX_ANSWER, BlinkHttp, parse_retry_after
 from .invoice import DecodedInvoice, decode_invoice
 from .models import (
     Account,
     BlinkErrorInfo,
+    Currency,
     Invoice,
     InvoiceStatus,
     PaymentOutcome,
     PaymentStatus,
     Price,
     Wallet,
+    WalletInvoice,
 )
 from .reconnect import (
     CloseVerdict,
@@ -22,7 +24,7 @@ from .reconnect import (
     classify_close,
     delay_after,
 )
-from .socket import BlinkSocket, Subscription
+from .socket import DEFAULT_MAX_MESSAGE, BlinkSocket, Subscription
 from .updates import (
     InvoiceStatusUpdate,
     LnPaid,
@@ -35,6 +37,8 @@ from .updates import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_ANSWER",
+    "DEFAULT_MAX_MESSAGE",
     "DEFAULT_RETRY_AFTER",
     "Account",
     "BlinkErrorInfo",
@@ -42,6 +46,7 @@ __all__ = [
     "BlinkSocket",
     "CloseVerdict",
     "ConnectionBudget",
+    "Currency",
     "DecodedInvoice",
     "Disposition",
     "Invoice",
@@ -57,6 +62,7 @@ __all__ = [
     "Subscription",
     "UpdateError",
     "Wallet",
+    "WalletInvoice",
     "backoff",
     "classify_close",
     "decode_invoice",

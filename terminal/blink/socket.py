@@ -36,7 +36,7 @@ from .reconnect import ConnectionBudget, Disposition, backoff, classify_close, d
 from .subscription import Subscription
 from .wirelog import RedactingLogger
 
-__all__ = ["BlinkSocket", "Subscription"]
+__all__ = ["DEFAULT_MAX_MESSAGE", "BlinkSocket", "Subscription"]
 
 log = logging.getLogger(__name__)
 
