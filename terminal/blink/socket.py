@@ -18,7 +18,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -31,8 +30,8 @@ from terminal.links import LinkState
 from terminal.secret import Secret, redact
 
 from . import protocol
-from .answers import error_infos
 from .reconnect import ConnectionBudget, Disposition, backoff, classify_close, delay_after
+from .session import SHOWN_MESSAGE, Ended, Session
 from .subscription import Subscription
 from .wirelog import RedactingLogger
 
@@ -43,22 +42,9 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_MESSAGE = 256 * 1024
 """The largest WebSocket message accepted: Blink's updates are about a kilobyte."""
 
-_SHOWN_MESSAGE = 100  # Blink's own words in a reason the merchant reads: bounded, redacted
-
 
 def _ignore_link(state: LinkState, reason: str) -> None:
     """The default ``on_link``: nobody is listening."""
-
-
-@dataclass(frozen=True)
-class _Ended:
-    """How one connection ended."""
-
-    reason: str
-    rejected: bool = False
-    disposition: Disposition = Disposition.RETRY
-    terminal_bug: bool = False
-    close_code: int | None = None
 
 
 class BlinkSocket:
@@ -97,10 +83,7 @@ class BlinkSocket:
         self._subs: dict[str, Subscription] = {}
         self._counter = 0
         self._ws: ClientConnection | None = None
-        self._sent: set[str] = set()  # ids subscribed on the current connection
-        self._awaiting: set[str] = set()  # essential ids without a clean first next yet
-        self._refusals: dict[str, str] = {}  # an essential id's error, quoted when it completes
-        self._announced = False  # UP was reported for the current connection
+        self._session = Session(name)  # the ledger of the current (or last) connection
         self._up_since: float | None = None  # when the current connection was reported UP
         self._previous_close: int | None = None  # the close code that ended the last connection
         self._reconnect_asked = False
@@ -224,11 +207,8 @@ class BlinkSocket:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _connect_once(self) -> _Ended:
-        self._sent = set()
-        self._awaiting = set()
-        self._refusals = {}
-        self._announced = False
+    async def _connect_once(self) -> Ended:
+        self._session = Session(self._name)
         self._up_since = None
         ws: ClientConnection | None = None
         try:
@@ -247,9 +227,9 @@ class BlinkSocket:
                     await ws.send(protocol.connection_init(key))
                     await self._await_ack(ws)
             except TimeoutError:
-                return _Ended(f"Blink did not accept a connection within {self._open_timeout:g} s")
+                return Ended(f"Blink did not accept a connection within {self._open_timeout:g} s")
             if self._closing:  # close() came while this connection was being opened
-                return _Ended("closing")
+                return Ended("closing")
             self._ws = ws
             self._wake.clear()  # a press before this connection was answered by it
             for sub in list(self._subs.values()):
@@ -258,29 +238,29 @@ class BlinkSocket:
         except InvalidStatus as exc:
             status = exc.response.status_code
             if status in (401, 403):
-                return _Ended(str(KeyRejected(self._name)), rejected=True)
-            return _Ended(f"Blink refused the connection (HTTP {status})")
+                return Ended(str(KeyRejected(self._name)), rejected=True)
+            return Ended(f"Blink refused the connection (HTTP {status})")
         except ConnectionClosed as exc:
             return self._closed(exc)
         except (OSError, WebSocketException) as exc:
             detail = redact(str(exc))[:120] or type(exc).__name__
-            return _Ended(f"cannot reach Blink ({detail})")
+            return Ended(f"cannot reach Blink ({detail})")
         finally:
             self._ws = None
             if ws is not None:
                 await ws.close()
 
-    def _closed(self, exc: ConnectionClosed) -> _Ended:
+    def _closed(self, exc: ConnectionClosed) -> Ended:
         if exc.sent is not None and exc.sent.code == CloseCode.MESSAGE_TOO_BIG:
             # websockets refused a message over max_size: the whole connection goes with it.
             limit = self._max_message // 1024
-            return _Ended(f"Blink sent a message larger than {limit} KiB, the terminal's limit")
+            return Ended(f"Blink sent a message larger than {limit} KiB, the terminal's limit")
         code = exc.rcvd.code if exc.rcvd is not None else None
-        reason = redact(exc.rcvd.reason)[:_SHOWN_MESSAGE] if exc.rcvd is not None else ""
+        reason = redact(exc.rcvd.reason)[:SHOWN_MESSAGE] if exc.rcvd is not None else ""
         # The same close again, with no healthy connection between: our request, not a hiccup.
         repeated = code is not None and code == self._previous_close and not self._was_healthy()
         verdict = classify_close(code, reason, repeated=repeated)
-        return _Ended(
+        return Ended(
             verdict.reason,
             disposition=verdict.disposition,
             terminal_bug=verdict.terminal_bug,
@@ -299,9 +279,8 @@ class BlinkSocket:
 
     def _announce_when_ready(self) -> None:
         """Report UP once no essential subscription still owes its first clean ``next``."""
-        if self._announced or self._awaiting:
+        if not self._session.ready():
             return
-        self._announced = True
         self._up_since = self._clock()
         if self._down_logged:
             log.warning("%s link up again", self._name)
@@ -309,19 +288,16 @@ class BlinkSocket:
         self._bug_logged = None
         self._set(LinkState.UP, "connected")
 
-    def _expects_news(self) -> bool:
-        """True when an essential subscription is live: Blink then sends a tick every ~30 s."""
-        return any(self._subs[i].essential for i in self._sent if i in self._subs)
-
-    async def _receive(self, ws: ClientConnection) -> _Ended:
+    async def _receive(self, ws: ClientConnection) -> Ended:
         loop = asyncio.get_running_loop()
         ping_every = self._liveness / 3
         last_news = last_frame = loop.time()
+        self._session.start()
         self._announce_when_ready()
         while True:
             now = loop.time()
             if now - last_news >= self._liveness:
-                return _Ended(f"no news from Blink for {self._liveness:g} s")
+                return Ended(f"no news from Blink for {self._liveness:g} s")
             if now - last_frame >= ping_every:
                 # Proves the path when nothing else does; the pong itself proves no events flow.
                 await ws.send(protocol.ping())
@@ -338,58 +314,21 @@ class BlinkSocket:
             if isinstance(event, protocol.Pinged):
                 await ws.send(protocol.pong())
             elif isinstance(event, protocol.Ponged):
-                if not self._expects_news():  # nothing periodic to wait for: the pong must do
+                if not self._session.expects_news(self._subs):  # nothing periodic: the pong must do
                     last_news = last_frame
             elif isinstance(event, protocol.Next | protocol.Errored | protocol.Completed):
                 if isinstance(event, protocol.Next):
                     last_news = last_frame
-                ended = self._subscription_event(event)
+                sub = self._subs.get(event.id)
+                if sub is None:
+                    log.debug("%s: an update for a closed subscription", self._name)
+                    continue
+                ended = self._session.frame(sub, event)
                 if ended is not None:
                     return ended
+                self._announce_when_ready()
             elif isinstance(event, protocol.Ignored):
                 self._ignore(event, "")
-
-    def _subscription_event(
-        self, event: protocol.Next | protocol.Errored | protocol.Completed
-    ) -> _Ended | None:
-        """Route one subscription frame; an ``_Ended`` when it ends the whole connection."""
-        sub = self._subs.get(event.id)
-        if sub is None:
-            log.debug("%s: an update for a closed subscription", self._name)
-            return None
-        if isinstance(event, protocol.Completed):
-            self._sent.discard(sub.id)  # ended by Blink: no complete to send back
-            if sub.essential:
-                refusal = self._refusals.get(sub.id)
-                if refusal is not None:
-                    return _Ended(f"Blink refused {sub.label}: {refusal}")
-                return _Ended(f"Blink ended {sub.label}")
-            log.info("%s: Blink ended subscription %s", self._name, sub.id)
-            sub.close()
-            return None
-        errors: object = (
-            event.payload.get("errors") if isinstance(event, protocol.Next) else list(event.errors)
-        )
-        sub.deliver(event.payload if isinstance(event, protocol.Next) else {"errors": errors})
-        if protocol.is_auth_failure(errors):
-            return _Ended(str(KeyRejected(self._name)), rejected=True)
-        infos = error_infos(errors)
-        if isinstance(event, protocol.Errored):
-            # graphql-ws has dropped the id: nothing more comes for it on this connection.
-            self._sent.discard(sub.id)
-            message = infos[0].message[:_SHOWN_MESSAGE] if infos else "no reason given"
-            if sub.essential:
-                return _Ended(f"Blink refused {sub.label}: {message}")
-            log.info("%s: Blink refused subscription %s: %s", self._name, sub.id, message)
-            sub.close()
-            return None
-        if infos:
-            if sub.essential:  # the complete that usually follows quotes it
-                self._refusals[sub.id] = infos[0].message[:_SHOWN_MESSAGE]
-        elif sub.id in self._awaiting:
-            self._awaiting.discard(sub.id)
-            self._announce_when_ready()
-        return None
 
     def _ignore(self, event: protocol.ServerEvent, when: str) -> None:
         reason = event.reason if isinstance(event, protocol.Ignored) else type(event).__name__
@@ -398,20 +337,15 @@ class BlinkSocket:
     async def _send_subscribe(self, ws: ClientConnection, sub: Subscription) -> None:
         # Checked and marked before the await, so a reconnect racing a new subscribe() never
         # sends one id twice (the server would close with 4409).
-        if ws is not self._ws or sub.closed or sub.id in self._sent:
+        if ws is not self._ws or sub.closed or not self._session.mark_sent(sub):
             return
-        self._sent.add(sub.id)
-        if sub.essential and not self._announced:
-            self._awaiting.add(sub.id)
         with contextlib.suppress(ConnectionClosed):
             await ws.send(protocol.subscribe(sub.id, sub.query, sub.variables))
 
     def _forget(self, sub: Subscription) -> None:
         self._subs.pop(sub.id, None)
-        self._awaiting.discard(sub.id)
         ws = self._ws
-        if ws is not None and sub.id in self._sent:
-            self._sent.discard(sub.id)
+        if self._session.forget(sub.id) and ws is not None:
             self._spawn(self._send_complete(ws, sub.id))
         if ws is not None and not self._closing:
             self._announce_when_ready()  # a closed essential subscription owes nothing
