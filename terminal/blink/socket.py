@@ -8,7 +8,9 @@ A connection counts as UP only once every essential subscription (``myUpdates``)
 a clean first ``next``: Blink acknowledges a bad key too, and sends a price tick at once on a
 good one. It stays UP only while Blink's own subscription frames keep coming within the
 liveness bound: the answers to the terminal's pings prove that a path exists, not that events
-flow (a socket whose subscriptions went quiet answers pings just as well).
+flow (a socket whose subscriptions went quiet answers pings just as well). Blink's own
+protocol-level pings cannot count either: websockets answers them inside the connection and
+reports them through no public interface (only a private method sees them).
 """
 
 from __future__ import annotations
