@@ -18,6 +18,7 @@ through :func:`terminal.secret.redact`.
     │   │   ├── InsufficientBalance INSUFFICIENT_BALANCE
     │   │   └── InvoiceExpired      the invoice expired before it could be paid
     │   └── MalformedAnswer         the peer broke the protocol (bad JSON, missing fields)
+    │       └── AnswerTooLarge      an answer beyond the size cap (read no further)
     ├── PayoutGuardError            refused to pay an invoice that is not exactly the sale's
     ├── JournalError                the sale journal cannot be read or written
     ├── IllegalTransition           *we* broke the state machine: event not allowed in state
@@ -114,6 +115,10 @@ class MalformedAnswer(BlinkError):
     """Blink's answer did not follow the protocol (bad JSON, missing fields, wrong types)."""
 
     retryable = True
+
+
+class AnswerTooLarge(MalformedAnswer):
+    """Blink's answer exceeded the size cap; the rest of it was not read."""
 
 
 class PayoutGuardError(TerminalError):

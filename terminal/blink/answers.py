@@ -141,3 +141,14 @@ def integer(answer: Mapping[str, Any], name: str, operation: str) -> int:
             "changed; update the terminal"
         )
     return value
+
+
+def objects(answer: Mapping[str, Any], name: str, operation: str) -> list[Mapping[str, Any]]:
+    """``answer[name]`` as a list of objects, or MalformedAnswer naming what was wrong."""
+    value = answer.get(name)
+    if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+        raise MalformedAnswer(
+            f"Blink's answer to {operation} lacks the list '{name}': the API may have changed; "
+            "update the terminal"
+        )
+    return value

@@ -3,7 +3,9 @@
 Shapes follow ``/work/shared/blink/API-NOTES.md`` §4: unions select ``__typename`` (otherwise a
 price tick arrives as ``"update": {}``), invoices select ``externalId`` (the sale id, our
 idempotency key), and status queries and subscriptions differ (the query has no ``errors``).
-A test validates each of these against Blink's real schema.
+Each selects only what a parser in this package reads, and no field Blink marks deprecated
+(a payment's hash comes from ``transaction.initiationVia``, not ``LnUpdate.paymentHash``).
+A test validates each against Blink's real schema and refuses deprecated fields.
 """
 
 from __future__ import annotations
@@ -12,12 +14,9 @@ ME = """
 query Me {
   me {
     id
-    username
     defaultAccount {
-      id
-      displayCurrency
-      defaultWallet { id currency }
-      wallets { id walletCurrency balance pendingIncomingBalance }
+      defaultWallet { id }
+      wallets { id walletCurrency balance }
     }
   }
 }
@@ -41,16 +40,8 @@ query DefaultWallet($username: Username!, $walletCurrency: WalletCurrency) {
 LN_INVOICE_CREATE = """
 mutation LnInvoiceCreate($input: LnInvoiceCreateInput!) {
   lnInvoiceCreate(input: $input) {
-    invoice {
-      paymentRequest
-      paymentHash
-      paymentSecret
-      satoshis
-      paymentStatus
-      externalId
-      createdAt
-    }
-    errors { message code path }
+    invoice { paymentRequest paymentHash satoshis externalId }
+    errors { message code }
   }
 }
 """
@@ -58,43 +49,19 @@ mutation LnInvoiceCreate($input: LnInvoiceCreateInput!) {
 LN_INVOICE_CREATE_ON_BEHALF = """
 mutation LnInvoiceCreateOnBehalfOfRecipient($input: LnInvoiceCreateOnBehalfOfRecipientInput!) {
   lnInvoiceCreateOnBehalfOfRecipient(input: $input) {
-    invoice {
-      paymentRequest
-      paymentHash
-      paymentSecret
-      satoshis
-      paymentStatus
-      externalId
-      createdAt
-    }
-    errors { message code path }
+    invoice { paymentRequest paymentHash satoshis externalId }
+    errors { message code }
   }
 }
 """
 
+# The transaction is not selected: the forwarder reads only the status, then asks the merchant
+# invoice's status whenever that is not SUCCESS or ALREADY_PAID.
 LN_INVOICE_PAYMENT_SEND = """
 mutation LnInvoicePaymentSend($input: LnInvoicePaymentInput!) {
   lnInvoicePaymentSend(input: $input) {
     status
-    errors { message code path }
-    transaction {
-      id
-      status
-      direction
-      settlementAmount
-      settlementFee
-      settlementCurrency
-      createdAt
-      initiationVia {
-        __typename
-        ... on InitiationViaLn { paymentHash paymentRequest }
-      }
-      settlementVia {
-        __typename
-        ... on SettlementViaLn { preImage }
-        ... on SettlementViaIntraLedger { counterPartyWalletId counterPartyUsername preImage }
-      }
-    }
+    errors { message code }
   }
 }
 """
@@ -103,9 +70,6 @@ INVOICE_STATUS_BY_HASH = """
 query InvoiceStatusByHash($input: LnInvoicePaymentStatusByHashInput!) {
   lnInvoicePaymentStatusByHash(input: $input) {
     status
-    paymentHash
-    paymentRequest
-    paymentPreimage
   }
 }
 """
@@ -113,11 +77,27 @@ query InvoiceStatusByHash($input: LnInvoicePaymentStatusByHashInput!) {
 INVOICE_STATUS_BY_HASH_SUBSCRIPTION = """
 subscription InvoiceStatusByHashUpdates($input: LnInvoicePaymentStatusByHashInput!) {
   lnInvoicePaymentStatusByHash(input: $input) {
-    errors { message code path }
+    errors { message code }
     status
     paymentHash
-    paymentRequest
-    paymentPreimage
+  }
+}
+"""
+
+# Needs READ: the per-wallet view says what the wallet's invoice is for (satoshis), which the
+# public status query does not.
+INVOICE_BY_HASH = """
+query InvoiceByHash($walletId: WalletId!, $paymentHash: PaymentHash!) {
+  me {
+    defaultAccount {
+      walletById(walletId: $walletId) {
+        invoiceByPaymentHash(paymentHash: $paymentHash) {
+          paymentHash
+          paymentStatus
+          ... on LnInvoice { satoshis }
+        }
+      }
+    }
   }
 }
 """
@@ -125,55 +105,33 @@ subscription InvoiceStatusByHashUpdates($input: LnInvoicePaymentStatusByHashInpu
 MY_UPDATES = """
 subscription MyUpdates {
   myUpdates {
-    errors { message code path }
+    errors { message code }
     update {
       __typename
       ... on LnUpdate {
         status
-        walletId
-        transaction { ...PosTx }
-      }
-      ... on IntraLedgerUpdate {
-        txNotificationType
-        transaction { ...PosTx }
-      }
-      ... on OnChainUpdate {
-        txNotificationType
-        transaction { ...PosTx }
+        transaction {
+          direction
+          externalId
+          settlementAmount
+          settlementCurrency
+          initiationVia { ... on InitiationViaLn { paymentHash } }
+        }
       }
       ... on RealtimePrice {
         timestamp
-        denominatorCurrency
+        denominatorCurrencyDetails { id fractionDigits }
         btcSatPrice { base offset }
-        usdCentPrice { base offset }
       }
       ... on Price { base offset currencyUnit }
     }
   }
 }
+"""
 
-fragment PosTx on Transaction {
-  id
-  status
-  direction
-  memo
-  externalId
-  createdAt
-  settlementAmount
-  settlementFee
-  settlementCurrency
-  initiationVia {
-    __typename
-    ... on InitiationViaLn { paymentHash paymentRequest }
-    ... on InitiationViaIntraLedger { counterPartyWalletId counterPartyUsername }
-    ... on InitiationViaOnChain { address }
-  }
-  settlementVia {
-    __typename
-    ... on SettlementViaLn { preImage }
-    ... on SettlementViaIntraLedger { counterPartyWalletId counterPartyUsername preImage }
-    ... on SettlementViaOnChain { transactionHash vout }
-  }
+CURRENCY_LIST = """
+query CurrencyList {
+  currencyList { id symbol name fractionDigits }
 }
 """
 
@@ -184,20 +142,24 @@ query RealtimePrice($currency: DisplayCurrency) {
     timestamp
     denominatorCurrencyDetails { id symbol fractionDigits }
     btcSatPrice { base offset }
-    usdCentPrice { base offset }
   }
+}
+"""
+
+GLOBALS = """
+query Globals {
+  globals { network nodesIds }
 }
 """
 
 REALTIME_PRICE_SUBSCRIPTION = """
 subscription RealtimePriceUpdates($input: RealtimePriceInput!) {
   realtimePrice(input: $input) {
-    errors { message code path }
+    errors { message }
     realtimePrice {
       timestamp
-      denominatorCurrency
+      denominatorCurrencyDetails { id fractionDigits }
       btcSatPrice { base offset }
-      usdCentPrice { base offset }
     }
   }
 }

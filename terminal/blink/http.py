@@ -1,33 +1,25 @@
-"""Blink's GraphQL over HTTP: queries and mutations, every failure mapped into the error tree."""
+"""Blink's GraphQL over HTTP: queries and mutations, as values or errors from the tree.
+
+Each call is one bounded POST (``transport``): an overall deadline and a size cap on the answer.
+"""
 
 from __future__ import annotations
 
-import email.utils
-import json
-import logging
-import re
-import time
+import dataclasses
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
 
-from terminal.errors import (
-    BlinkUnreachable,
-    KeyRejected,
-    MalformedAnswer,
-    RateLimited,
-)
+from terminal.errors import BlinkRejected, MalformedAnswer
 from terminal.secret import Secret, redact
 
-from . import documents
+from . import documents, prices
 from .answers import (
-    DEFAULT_RETRY_AFTER,
-    MAX_RETRY_AFTER,
     error_infos,
     field,
     integer,
+    objects,
     raise_for_errors,
     raise_for_fatal,
     text,
@@ -35,41 +27,29 @@ from .answers import (
 from .invoice import decode_invoice
 from .models import (
     Account,
+    Currency,
     Invoice,
     InvoiceStatus,
     PaymentOutcome,
     PaymentStatus,
     Price,
     Wallet,
+    WalletInvoice,
 )
+from .transport import DEFAULT_MAX_ANSWER, GraphQLPoster, parse_retry_after
 
-log = logging.getLogger(__name__)
+__all__ = ["DEFAULT_MAX_ANSWER", "BlinkHttp", "parse_retry_after"]
 
-_OPERATION_NAME = re.compile(r"^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)")
 _NO_SCOPE = "(none)"  # public operations: a denial would mean Blink changed the rules
 
 
-def parse_retry_after(value: str | None, now: float | None = None) -> float:
-    """Seconds from a ``Retry-After`` header (seconds or HTTP date), else the default.
-
-    Always within 0..``MAX_RETRY_AFTER``, whatever the header says.
-    """
-    if not value:
-        return DEFAULT_RETRY_AFTER
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return DEFAULT_RETRY_AFTER
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    return min(MAX_RETRY_AFTER, max(0.0, seconds))  # NaN falls to 0.0 at max()
-
-
 class BlinkHttp:
-    """One key's HTTP connection to Blink's GraphQL endpoint."""
+    """One key's HTTP connection to Blink's GraphQL endpoint.
+
+    ``timeout`` bounds each network phase (connect, each read); ``deadline`` (default: the same
+    number of seconds) bounds a whole call, all phases together; ``max_answer_bytes`` caps an
+    answer's size.
+    """
 
     def __init__(
         self,
@@ -79,16 +59,19 @@ class BlinkHttp:
         key_name: str = "BlinkPOS",
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        deadline: float | None = None,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER,
     ) -> None:
         self._url = url
-        self._key = key
         self._key_name = key_name
-        self._timeout = timeout
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if key is not None:
-            headers["X-API-KEY"] = key.reveal()
-        self._client = httpx.AsyncClient(
-            headers=headers, timeout=httpx.Timeout(timeout), transport=transport
+        self._poster = GraphQLPoster(
+            url,
+            key,
+            key_name=key_name,
+            timeout=timeout,
+            deadline=timeout if deadline is None else deadline,
+            max_answer_bytes=max_answer_bytes,
+            transport=transport,
         )
 
     def __repr__(self) -> str:
@@ -96,74 +79,14 @@ class BlinkHttp:
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._client.aclose()
+        await self._poster.aclose()
 
     async def _post(
         self, document: str, variables: Mapping[str, object], *, scope: str, operation: str
     ) -> Mapping[str, Any]:
         """Send one document; return ``data`` or raise from the error tree."""
-        body = {"query": document, "variables": dict(variables)}
-        name = _OPERATION_NAME.search(document)
-        if name:
-            # Named like Blink's own clients do: server logs, rate limits and the sandbox's
-            # fault injection see which operation this is.
-            body["operationName"] = name.group(1)
-        try:
-            response = await self._client.post(self._url, json=body)
-        except httpx.TimeoutException as exc:
-            raise BlinkUnreachable(
-                f"Blink did not answer within {self._timeout:g} s while trying to {operation}: "
-                "check the network; the terminal will retry"
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise BlinkUnreachable(
-                f"cannot reach Blink to {operation} ({type(exc).__name__}): check the network "
-                "and the Blink URL; the terminal will retry"
-            ) from exc
-        status = response.status_code
-        if status == 401:
-            raise KeyRejected(self._key_name)
-        if status == 429:
-            raise RateLimited(
-                f"Blink is limiting requests (HTTP 429) while trying to {operation}: "
-                "the terminal will wait and retry",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        if status >= 500:
-            raise BlinkUnreachable(
-                f"Blink had a server error (HTTP {status}) while trying to {operation}: "
-                "the terminal will retry"
-            )
-        answer = self._json(response, operation)
-        data = answer.get("data")
-        infos = error_infos(answer.get("errors"))
-        if infos and not (isinstance(data, Mapping) and any(v is not None for v in data.values())):
-            raise_for_errors(infos, key_name=self._key_name, scope=scope, operation=operation)
-        if status >= 400:
-            raise MalformedAnswer(
-                f"Blink answered HTTP {status} without an explanation while trying to "
-                f"{operation}: update the terminal"
-            )
-        if not isinstance(data, Mapping):
-            raise MalformedAnswer(
-                f"Blink's answer to {operation} has no data: the API may have changed"
-            )
-        if infos:
-            log.warning("Blink answered %s with data and errors: %s", operation, infos)
-        return data
-
-    def _json(self, response: httpx.Response, operation: str) -> Mapping[str, Any]:
-        try:
-            answer = json.loads(response.content)
-        # RecursionError: a hostile or broken peer's deeply nested "[[[[..." is garbage too.
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise MalformedAnswer(
-                f"Blink's answer to {operation} is not JSON (HTTP {response.status_code}): "
-                "a proxy may be in the way; check the Blink URL"
-            ) from exc
-        if not isinstance(answer, Mapping):
-            raise MalformedAnswer(f"Blink's answer to {operation} is not a JSON object")
-        return answer
+        answer = await self._poster.post(document, variables, scope=scope, operation=operation)
+        return answer.data
 
     async def me(self) -> Account:
         """The key's account and wallets (needs READ)."""
@@ -171,13 +94,8 @@ class BlinkHttp:
         data = await self._post(documents.ME, {}, scope="READ", operation=op)
         me = field(data, "me", op)
         account = field(me, "defaultAccount", op)
-        wallets_raw = account.get("wallets")
-        if not isinstance(wallets_raw, list):
-            raise MalformedAnswer(f"Blink's answer to {op} lacks the wallet list")
         wallets = []
-        for raw in wallets_raw:
-            if not isinstance(raw, Mapping):
-                raise MalformedAnswer(f"Blink's answer to {op} has a wallet that is not an object")
+        for raw in objects(account, "wallets", op):
             balance = raw.get("balance")
             wallets.append(
                 Wallet(
@@ -186,10 +104,8 @@ class BlinkHttp:
                     balance=integer(raw, "balance", op) if balance is not None else None,
                 )
             )
-        username = me.get("username")
         return Account(
             id=text(me, "id", op),
-            username=username if isinstance(username, str) else None,
             wallets=tuple(wallets),
             default_wallet_id=text(field(account, "defaultWallet", op), "id", op),
         )
@@ -329,32 +245,81 @@ class BlinkHttp:
                 f"Blink's answer to {op} has no valid status: update the terminal"
             ) from exc
 
+    async def invoice_by_hash(self, wallet_id: str, payment_hash: str) -> WalletInvoice | None:
+        """One of ``wallet_id``'s invoices (needs READ): status and amount; None if it has none."""
+        op = "look up an invoice of the wallet"
+        try:
+            data = await self._post(
+                documents.INVOICE_BY_HASH,
+                {"walletId": wallet_id, "paymentHash": payment_hash},
+                scope="READ",
+                operation=op,
+            )
+        except BlinkRejected as exc:
+            if _is_not_found(exc):
+                return None
+            raise
+        wallet = field(field(field(data, "me", op), "defaultAccount", op), "walletById", op)
+        invoice = field(wallet, "invoiceByPaymentHash", op)
+        try:
+            status = InvoiceStatus(invoice.get("paymentStatus"))
+        except ValueError as exc:
+            raise MalformedAnswer(
+                f"Blink's answer to {op} has no valid status: update the terminal"
+            ) from exc
+        satoshis = invoice.get("satoshis")
+        return WalletInvoice(
+            payment_hash=text(invoice, "paymentHash", op).lower(),
+            status=status,
+            satoshis=None if satoshis is None else integer(invoice, "satoshis", op),
+        )
+
     async def realtime_price(self, currency: str = "USD") -> Price:
-        """The current price of one sat in ``currency`` (no key needed)."""
+        """The price of one sat in ``currency`` (no key needed), with the answer's ``Date``."""
         op = "read the price"
-        data = await self._post(
+        answer = await self._poster.post(
             documents.REALTIME_PRICE, {"currency": currency}, scope=_NO_SCOPE, operation=op
         )
-        price = field(data, "realtimePrice", op)
-        sat = field(price, "btcSatPrice", op)
-        details = price.get("denominatorCurrencyDetails")
-        digits = 2
-        name = currency
-        if isinstance(details, Mapping):
-            if isinstance(details.get("fractionDigits"), int):
-                digits = details["fractionDigits"]
-            if isinstance(details.get("id"), str):
-                name = details["id"]
-        try:
-            sat_price = Decimal(integer(sat, "base", op)).scaleb(-integer(sat, "offset", op))
-        except InvalidOperation as exc:
-            raise MalformedAnswer(f"Blink's answer to {op} has an unusable price") from exc
-        return Price(
-            timestamp=integer(price, "timestamp", op),
-            currency=name,
-            fraction_digits=digits,
-            sat_price=sat_price,
-        )
+        price = prices.realtime_price(field(answer.data, "realtimePrice", op))
+        if price is None:
+            raise MalformedAnswer(
+                f"Blink's answer to {op} has no usable price: the API may have changed; "
+                "update the terminal"
+            )
+        return dataclasses.replace(price, server_date=answer.date)
+
+    async def currency_list(self) -> list[Currency]:
+        """Every display currency Blink prices (no key needed)."""
+        op = "read the currency list"
+        data = await self._post(documents.CURRENCY_LIST, {}, scope=_NO_SCOPE, operation=op)
+        currencies = []
+        for item in objects(data, "currencyList", op):
+            currencies.append(
+                Currency(
+                    id=text(item, "id", op),
+                    symbol=text(item, "symbol", op),
+                    name=text(item, "name", op),
+                    fraction_digits=integer(item, "fractionDigits", op),
+                )
+            )
+        return currencies
+
+    async def node_ids(self) -> frozenset[str]:
+        """The public keys of Blink's own Lightning nodes (lower-case hex; no key needed)."""
+        op = "read Blink's node ids"
+        data = await self._post(documents.GLOBALS, {}, scope=_NO_SCOPE, operation=op)
+        ids = field(data, "globals", op).get("nodesIds")
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
+            raise MalformedAnswer(f"Blink's answer to {op} lacks a list of node ids")
+        return frozenset(i.lower() for i in ids)
+
+
+def _is_not_found(exc: BlinkRejected) -> bool:
+    # Blink's words for an invoice the wallet does not have (CouldNotFindWalletInvoiceError):
+    # "User tried to pay invoice with hash …, but it does not exist" [LIGHTNING_PAYMENT_ERROR].
+    # Any other refusal (a wallet of another account, a bad hash) is raised, not read as "none".
+    message = exc.blink_message.lower()
+    return "invoice" in message and ("does not exist" in message or "not found" in message)
 
 
 def _invoice_input(

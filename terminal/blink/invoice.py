@@ -9,16 +9,23 @@ import bolt11
 from terminal.errors import MalformedAnswer
 
 _PREFIX = "lightning:"
+_PUBKEY_HEX = 66  # a compressed secp256k1 public key, hex
 
 
 @dataclass(frozen=True)
 class DecodedInvoice:
-    """What the payout guard needs from a BOLT11: amount, hash, expiry (Unix seconds), memo."""
+    """What the payout guard needs from a BOLT11: amount, hash, expiry (Unix seconds), memo.
+
+    ``payee`` is the node that signed it (33-byte compressed pubkey, lower-case hex): from the
+    ``n`` field when present (the signature is checked against it), else recovered from the
+    signature. An invoice payable intraledger names one of Blink's nodes (``globals.nodesIds``).
+    """
 
     amount_sats: int | None
     payment_hash: str
     expires_at: int
     description: str | None
+    payee: str
 
 
 def decode_invoice(payment_request: str) -> DecodedInvoice:
@@ -31,6 +38,7 @@ def decode_invoice(payment_request: str) -> DecodedInvoice:
         payment_hash = decoded.payment_hash
         expires_at = decoded.expiry_time
         description = decoded.description
+        payee = decoded.payee
     # The decoder raises a wide variety (bech32, bitstring, ValueError, its own): any of them
     # means the same thing to us, an invoice we cannot trust.
     except Exception as exc:
@@ -38,6 +46,8 @@ def decode_invoice(payment_request: str) -> DecodedInvoice:
             f"not a valid Lightning invoice ({type(exc).__name__}): "
             "check that the whole invoice was copied"
         ) from exc
+    if not isinstance(payee, str) or len(payee) != _PUBKEY_HEX:
+        raise MalformedAnswer("not a valid Lightning invoice (no payee): check the invoice")
     amount_msat = decoded.amount_msat
     amount_sats = None if amount_msat is None else int(amount_msat) // 1000
     return DecodedInvoice(
@@ -45,4 +55,5 @@ def decode_invoice(payment_request: str) -> DecodedInvoice:
         payment_hash=payment_hash,
         expires_at=int(expires_at),
         description=description,
+        payee=payee.lower(),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 
@@ -21,7 +22,6 @@ class Account:
     """The account behind a key, as ``me`` reports it."""
 
     id: str
-    username: str | None
     wallets: tuple[Wallet, ...]
     default_wallet_id: str
 
@@ -85,15 +85,40 @@ class InvoiceStatus(enum.Enum):
 
 @dataclass(frozen=True)
 class Price:
-    """A realtime price: one sat costs ``sat_price`` minor units of ``currency``."""
+    """A price: one sat costs exactly ``sat_price`` minor units of ``currency``.
 
-    timestamp: int
+    ``timestamp`` is Blink's (Unix seconds; None for the deprecated ``Price`` tick, which has
+    none). ``server_date`` is the ``Date`` header of the HTTP answer that carried it, so a
+    price's age can be judged on Blink's clock rather than the terminal's.
+    """
+
+    timestamp: int | None
     currency: str
     fraction_digits: int
     sat_price: Decimal
+    server_date: datetime | None = None
 
     def sats_for(self, minor_units: int) -> int:
         """The sats (rounded to the nearest) worth ``minor_units`` of ``currency``."""
         if self.sat_price <= 0:
             return 0
         return int((Decimal(minor_units) / self.sat_price).to_integral_value())
+
+
+@dataclass(frozen=True)
+class Currency:
+    """A display currency Blink prices: ``fraction_digits`` minor-unit digits (2 for cents)."""
+
+    id: str
+    symbol: str
+    name: str
+    fraction_digits: int
+
+
+@dataclass(frozen=True)
+class WalletInvoice:
+    """One of a wallet's own invoices as Blink keeps it; ``satoshis`` is None without an amount."""
+
+    payment_hash: str
+    status: InvoiceStatus
+    satoshis: int | None

@@ -11,6 +11,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 
 def backoff(
@@ -73,27 +74,81 @@ class ConnectionBudget:
 class Disposition(enum.Enum):
     """What to do after a connection ended."""
 
-    RETRY = "retry"  # normal backoff
-    FATAL = "fatal"  # retrying soon cannot help: retry slowly, or when the merchant asks
+    RETRY = "retry"  # normal backoff: the network or Blink had a moment
+    RETRY_LATER = "retry later"  # backoff, but never sooner than the slower floor
+    FATAL = "fatal"  # a reconnect cannot cure it: report it, retry slowly or when asked
 
 
-# graphql-transport-ws and RFC 6455 close codes that retrying soon cannot cure.
-_FATAL_CLOSE_CODES = {
-    4403: "Blink refused the connection (forbidden)",
-    4406: "Blink refused the subprotocol; update the terminal",
+@dataclass(frozen=True)
+class CloseVerdict:
+    """The reading of one close: what to do, and a key-free reason a merchant can read."""
+
+    disposition: Disposition
+    reason: str
+    terminal_bug: bool = False  # Blink refused what the terminal sent: log once at error level
+
+
+# graphql-transport-ws (enisdenjo/graphql-ws ``CloseCode``) and RFC 6455 codes.
+_RETRIED = {
+    None: "the connection dropped",
+    1000: "Blink closed the connection",
+    1001: "Blink is restarting",
+    1006: "the connection dropped",
+    1011: "Blink had an internal error",
+    1012: "Blink is restarting",
+    1013: "Blink is busy",
+    4401: "Blink saw a subscription before the connection was acknowledged",
+    4408: "Blink timed out the connection set-up",
 }
+# Codes by which Blink says the terminal's own request was wrong: the same request would be
+# refused again on a new connection, so reconnecting fast is a loop, not a cure.
+_TERMINAL_BUGS = {
+    4400: "invalid message",
+    4406: "subprotocol not acceptable",
+    4409: "duplicate subscription id",
+}
+_SYNTAX_ERROR = "syntax error"  # graphql-js's parse error text, quoted by a non-production server
 
 
-def classify_close(code: int | None) -> tuple[Disposition, str]:
-    """Whether a close code is worth a quick retry, and a reason a merchant can read."""
-    if code in _FATAL_CLOSE_CODES:
-        return Disposition.FATAL, _FATAL_CLOSE_CODES[code]
-    if code is None or code == 1006:
-        return Disposition.RETRY, "the connection dropped"
-    if code == 4408:
-        return Disposition.RETRY, "Blink timed out our connection set-up"
+def classify_close(code: int | None, reason: str = "", *, repeated: bool = False) -> CloseVerdict:
+    """Read one close code (and its reason text) as a retry policy and a merchant's reason.
+
+    ``reason`` is the peer's close text: it may be quoted (redacted and bounded by the caller).
+    ``repeated``: the previous connection ended with the same code, with no healthy connection
+    between; a 4500 that comes back on every connection is our document, not Blink's hiccup.
+    """
+    if code in _RETRIED:
+        return CloseVerdict(Disposition.RETRY, _RETRIED[code])
     if code == 4429:
-        return Disposition.RETRY, "Blink saw too many set-up requests"
-    if code == 1000:
-        return Disposition.RETRY, "Blink closed the connection"
-    return Disposition.RETRY, f"the connection closed (code {code})"
+        # Blink's graphql-ws says "too many initialisation requests"; its ingress also limits new
+        # connections per minute, so the next attempt waits longer than a network drop would.
+        return CloseVerdict(Disposition.RETRY_LATER, "Blink saw too many connection requests")
+    if code == 4403:
+        return CloseVerdict(Disposition.FATAL, "Blink refused the connection (forbidden)")
+    if code in _TERMINAL_BUGS:
+        return _bug(code, reason.strip() or _TERMINAL_BUGS[code])
+    shown = reason.strip() or "no reason given"
+    if code == 4500:
+        if repeated or _SYNTAX_ERROR in reason.lower():
+            return _bug(code, shown)
+        return CloseVerdict(Disposition.RETRY, f"Blink had an internal error (close 4500: {shown})")
+    return CloseVerdict(Disposition.RETRY, f"the connection closed (code {code})")
+
+
+def _bug(code: int, shown: str) -> CloseVerdict:
+    return CloseVerdict(
+        Disposition.FATAL,
+        f"Blink rejected the terminal's request (close {code}: {shown}): update the terminal",
+        terminal_bug=True,
+    )
+
+
+def delay_after(
+    disposition: Disposition, backoff_delay: float, *, later: float, fatal: float
+) -> float:
+    """Seconds to wait before the next connection, given how the last one ended."""
+    if disposition is Disposition.FATAL:
+        return fatal
+    if disposition is Disposition.RETRY_LATER:
+        return max(backoff_delay, later)
+    return backoff_delay

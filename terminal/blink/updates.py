@@ -6,28 +6,32 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import prices
 from .answers import error_infos
-from .models import InvoiceStatus
+from .models import InvoiceStatus, Price
 
 
 @dataclass(frozen=True)
 class LnPaid:
     """A Lightning invoice of this account was paid (``myUpdates`` LnUpdate, status PAID).
 
-    ``amount_sats`` is None when the receiving wallet is not a BTC wallet.
+    ``currency`` is the receiving wallet's (``settlementCurrency``); ``amount_sats`` is what it
+    received, and None unless that is a BTC wallet and the amount is a positive whole number.
+    Compare it with the sale's before trusting the payment's size.
     """
 
     payment_hash: str
     amount_sats: int | None
     external_id: str | None
-    wallet_id: str | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
 class PriceTick:
-    """A price update: mostly useful as a sign that the socket is alive."""
+    """A price update: a sign that the socket is alive, and the price (None if unreadable)."""
 
     timestamp: int | None
+    price: Price | None = None
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,12 @@ def parse_my_update(payload: Mapping[str, Any]) -> MyUpdate:
     kind = update.get("__typename")
     if kind == "LnUpdate":
         return _ln_update(update)
-    if kind in ("RealtimePrice", "Price"):
+    if kind == "RealtimePrice":
         timestamp = update.get("timestamp")
         ok = isinstance(timestamp, int) and not isinstance(timestamp, bool)
-        return PriceTick(timestamp if ok else None)
+        return PriceTick(timestamp if ok else None, prices.realtime_price(update))
+    if kind == "Price":
+        return PriceTick(None, prices.legacy_price(update))
     if isinstance(kind, str):
         return OtherUpdate(kind[:40])
     return UpdateError("an update without __typename")
@@ -114,25 +120,23 @@ def _ln_update(update: Mapping[str, Any]) -> MyUpdate:
     via = tx.get("initiationVia")
     payment_hash = via.get("paymentHash") if isinstance(via, Mapping) else None
     if not isinstance(payment_hash, str) or not payment_hash:
-        # The deprecated top-level field is still sent; use it if the transaction lacks it.
-        payment_hash = update.get("paymentHash")
-    if not isinstance(payment_hash, str) or not payment_hash:
         return UpdateError("an LnUpdate without a payment hash")
+    currency = tx.get("settlementCurrency")
     amount = tx.get("settlementAmount")
     amount_sats: int | None = None
     if (
-        tx.get("settlementCurrency") in (None, "BTC")
+        currency == "BTC"
         and isinstance(amount, int)
         and not isinstance(amount, bool)
+        and amount > 0
     ):
-        amount_sats = abs(amount)
+        amount_sats = amount
     external_id = tx.get("externalId")
-    wallet_id = update.get("walletId")
     return LnPaid(
         payment_hash=payment_hash.lower(),
         amount_sats=amount_sats,
         external_id=external_id if isinstance(external_id, str) else None,
-        wallet_id=wallet_id if isinstance(wallet_id, str) else None,
+        currency=currency if isinstance(currency, str) else None,
     )
 
 

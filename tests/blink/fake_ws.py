@@ -7,6 +7,7 @@ record what the client did, and ``changed`` wakes tests waiting on either.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -35,15 +36,26 @@ NOT_AUTHENTICATED = {
 
 
 class FakeBlinkWs:
-    """Modes: ``normal``, ``silent`` (ack, then never a frame), ``close_after_ack``; flags below."""
+    """Modes: ``normal``, ``silent`` (ack, then never a frame), ``close_after_ack``; flags below.
+
+    In ``normal`` mode each subscription gets one answer, then nothing but pongs: a socket that
+    looks alive while its events have stopped.
+    """
 
     def __init__(self) -> None:
         self.mode = "normal"
         self.garbage: list[str | bytes] = []
         self.end_status = False  # status subscriptions: an error, then complete (unknown invoice)
         self.end_my_updates = False  # myUpdates: one price tick, then complete
+        self.refuse_status = False  # status subscriptions: an error frame (the id is dropped)
         self.drop_after_first_answer = False  # kill the connection after its first next
+        self.tick_every: float | None = None  # myUpdates: a price tick this often, forever
+        self.refuse_my_updates: list[dict[str, Any]] | None = None  # myUpdates: this error frame
+        self.fail_my_updates: str | None = None  # myUpdates: a next with this error, then complete
+        self.close_on_subscribe: tuple[int, str] | None = None  # close (code, reason) instead
+        self.oversized: int | None = None  # after answering, one text message this many bytes
         self.connections = 0
+        self.pings: list[int] = []  # connection number of every app-level ping answered
         self.subscribes: list[tuple[int, str, str]] = []  # (connection number, id, query)
         self.completes: list[str] = []
         self.live: set[ServerConnection] = set()
@@ -90,7 +102,9 @@ class FakeBlinkWs:
             message: dict[str, Any] = json.loads(raw)
             kind = message.get("type")
             if kind == "ping":
+                self.pings.append(number)
                 await ws.send(json.dumps({"type": "pong"}))
+                await self._note()
             elif kind == "complete":
                 self.completes.append(message["id"])
                 await self._note()
@@ -101,9 +115,14 @@ class FakeBlinkWs:
                 await self._answer(ws, sub_id, query, key)
 
     async def _answer(self, ws: ServerConnection, sub_id: str, query: str, key: object) -> None:
-        if "myUpdates" in query and key != GOOD_KEY:
-            await ws.send(json.dumps({"id": sub_id, "type": "next", "payload": NOT_AUTHENTICATED}))
-            await ws.send(json.dumps({"id": sub_id, "type": "complete"}))
+        if self.close_on_subscribe is not None:
+            await ws.close(*self.close_on_subscribe)
+            return
+        if "myUpdates" in query and await self._refuse(ws, sub_id, key):
+            return
+        if "myUpdates" not in query and self.refuse_status:
+            error = [{"message": 'Variable "$input" got invalid value'}]
+            await ws.send(json.dumps({"id": sub_id, "type": "error", "payload": error}))
             return
         for frame in self.garbage:
             await ws.send(frame)
@@ -122,10 +141,37 @@ class FakeBlinkWs:
                 }
             }
         await ws.send(json.dumps({"id": sub_id, "type": "next", "payload": payload}))
+        if self.oversized is not None:
+            await ws.send("x" * self.oversized)
         if self.drop_after_first_answer:
             ws.transport.abort()
+        elif "myUpdates" in query and self.tick_every is not None:
+            asyncio.get_running_loop().create_task(self._tick(ws, sub_id, self.tick_every))
         elif self.end_status if "myUpdates" not in query else self.end_my_updates:
             await ws.send(json.dumps({"id": sub_id, "type": "complete"}))
+
+    async def _refuse(self, ws: ServerConnection, sub_id: str, key: object) -> bool:
+        """Refuse a myUpdates subscription as scripted; say whether it was refused."""
+        if key != GOOD_KEY:
+            await ws.send(json.dumps({"id": sub_id, "type": "next", "payload": NOT_AUTHENTICATED}))
+            await ws.send(json.dumps({"id": sub_id, "type": "complete"}))
+        elif self.refuse_my_updates is not None:
+            error = {"id": sub_id, "type": "error", "payload": self.refuse_my_updates}
+            await ws.send(json.dumps(error))
+        elif self.fail_my_updates is not None:
+            payload = {"errors": [{"message": self.fail_my_updates}]}
+            await ws.send(json.dumps({"id": sub_id, "type": "next", "payload": payload}))
+            await ws.send(json.dumps({"id": sub_id, "type": "complete"}))
+        else:
+            return False
+        return True
+
+    async def _tick(self, ws: ServerConnection, sub_id: str, every: float) -> None:
+        """Price ticks on one myUpdates subscription until its connection ends."""
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                await asyncio.sleep(every)  # the server's own pace, as Blink's 30 s timer
+                await ws.send(json.dumps({"id": sub_id, "type": "next", "payload": PRICE}))
 
 
 @asynccontextmanager

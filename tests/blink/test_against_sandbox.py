@@ -18,6 +18,8 @@ from terminal.blink import (
     PaymentStatus,
     PriceTick,
     Subscription,
+    WalletInvoice,
+    decode_invoice,
     documents,
     parse_invoice_status,
     parse_my_update,
@@ -26,7 +28,7 @@ from terminal.errors import InsufficientBalance, KeyRejected, ScopeDenied
 from terminal.links import LinkState
 from terminal.sandbox import Sandbox
 from terminal.secret import Secret
-from tests.blink.test_socket import Links
+from tests.blink.socket_helpers import Links, running_socket
 from tests.support.timing import scaled
 
 WRONG_KEY = "blink_WRONGkey0123456789abcdefXYZ"
@@ -71,13 +73,8 @@ async def socket_for(
         open_timeout=scaled(5),
         rejected_retry=3600.0,
     )
-    task = asyncio.create_task(socket.run())
-    try:
+    async with running_socket(socket):
         yield socket
-    finally:
-        await socket.close()
-        async with asyncio.timeout(scaled(5)):
-            await task
 
 
 async def first_matching(
@@ -174,7 +171,11 @@ async def test_socket_sees_prices_and_the_payment(sandbox: Sandbox) -> None:
                 documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION,
                 {"input": {"paymentHash": sale.payment_hash}},
             )
-            await first_matching(updates, parse_my_update, PriceTick)
+            tick = await first_matching(updates, parse_my_update, PriceTick)
+            assert isinstance(tick, PriceTick)
+            assert tick.price is not None
+            assert (tick.price.currency, tick.price.timestamp) == ("USD", tick.timestamp)
+            assert tick.price.sat_price > 0
             pending = await first_matching(status, parse_invoice_status, InvoiceStatusUpdate)
             assert isinstance(pending, InvoiceStatusUpdate)
             assert pending.status is InvoiceStatus.PENDING
@@ -182,6 +183,7 @@ async def test_socket_sees_prices_and_the_payment(sandbox: Sandbox) -> None:
             paid = await first_matching(updates, parse_my_update, LnPaid)
             assert isinstance(paid, LnPaid)
             assert (paid.payment_hash, paid.amount_sats) == (sale.payment_hash, 777)
+            assert paid.currency == "BTC"
             assert paid.external_id == "s-2"
             done = await first_matching(
                 status,
@@ -223,3 +225,32 @@ async def test_reconnect_after_dropped_sockets_resubscribes(sandbox: Sandbox) ->
             )
             assert isinstance(paid, InvoiceStatusUpdate)
             assert paid.payment_hash == sale.payment_hash
+
+
+# ---- the reads the payout guard and pricing need -----------------------------------------
+
+
+async def test_price_node_ids_and_an_invoice_of_the_wallet(sandbox: Sandbox) -> None:
+    async with http_for(sandbox, "blinkpos") as pos, http_for(sandbox, None) as public:
+        price = await public.realtime_price("USD")
+        assert price.sat_price > 0
+        assert price.currency == "USD"
+        assert price.server_date is not None
+        assert price.server_date.tzinfo is not None
+
+        nodes = await public.node_ids()
+        sale = await pos.create_invoice(sandbox.wallet_id("blinkpos"), 777, external_id="s-3")
+        payout = await public.create_invoice_on_behalf(sandbox.wallet_id("merchant"), 777)
+        # Blink's invoices are payable intraledger: their payee is one of Blink's nodes.
+        assert decode_invoice(sale.payment_request).payee in nodes
+        assert decode_invoice(payout.payment_request).payee in nodes
+
+        pos_wallet = sandbox.wallet_id("blinkpos")
+        mine = await pos.invoice_by_hash(pos_wallet, sale.payment_hash)
+        assert mine == WalletInvoice(sale.payment_hash, InvoiceStatus.PENDING, 777)
+        # The merchant's invoice is not the BlinkPOS wallet's: no such invoice there.
+        assert await pos.invoice_by_hash(pos_wallet, payout.payment_hash) is None
+        await sandbox.pay(sale.payment_request)
+        paid = await pos.invoice_by_hash(pos_wallet, sale.payment_hash)
+        assert paid is not None
+        assert paid.status is InvoiceStatus.PAID

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import random
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
+from coincurve import PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,17 +21,20 @@ from terminal.blink import (
     InvoiceStatusUpdate,
     LnPaid,
     OtherUpdate,
+    Price,
     PriceTick,
     UpdateError,
     backoff,
     classify_close,
     decode_invoice,
+    delay_after,
     parse_invoice_status,
     parse_my_update,
+    prices,
     protocol,
 )
 from terminal.errors import MalformedAnswer
-from tests.blink.invoices import make_invoice
+from tests.blink.invoices import NODE_PUBKEY, make_invoice
 
 
 class FakeClock:
@@ -90,22 +97,73 @@ def test_budget_rejects_nonsense() -> None:
         ConnectionBudget(limit=0)
 
 
+@pytest.mark.parametrize("code", [None, 1000, 1001, 1006, 1011, 1012, 1013, 4401, 4408, 4999])
+def test_close_codes_a_reconnect_can_cure_are_retried(code: int | None) -> None:
+    verdict = classify_close(code, "whatever Blink said")
+    assert verdict.disposition is Disposition.RETRY
+    assert not verdict.terminal_bug
+    assert verdict.reason
+
+
+def test_too_many_init_requests_backs_off_longer() -> None:
+    verdict = classify_close(4429)
+    assert verdict.disposition is Disposition.RETRY_LATER
+    assert not verdict.terminal_bug
+
+
 @pytest.mark.parametrize(
-    ("code", "disposition"),
+    ("code", "said"),
     [
-        (4406, Disposition.FATAL),
-        (4403, Disposition.FATAL),
-        (1006, Disposition.RETRY),
-        (None, Disposition.RETRY),
-        (4408, Disposition.RETRY),
-        (1000, Disposition.RETRY),
-        (1011, Disposition.RETRY),
+        (4400, "Invalid message received"),
+        (4406, "Subprotocol not acceptable"),
+        (4409, "Subscriber for 1 already exists"),
+        (4500, "Syntax Error: Expected Name, found <EOF>."),
     ],
 )
-def test_close_codes(code: int | None, disposition: Disposition) -> None:
-    result, reason = classify_close(code)
-    assert result is disposition
-    assert reason
+def test_close_codes_of_the_terminals_own_requests_are_bugs(code: int, said: str) -> None:
+    verdict = classify_close(code, said)
+    assert verdict.disposition is Disposition.FATAL
+    assert verdict.terminal_bug
+    assert verdict.reason == (
+        f"Blink rejected the terminal's request (close {code}: {said}): update the terminal"
+    )
+
+
+def test_a_bug_close_without_a_reason_still_says_what_it_was() -> None:
+    assert "duplicate subscription id" in classify_close(4409).reason
+
+
+def test_an_internal_error_is_retried_once_then_read_as_our_document() -> None:
+    # Blink in production closes 4500 "Internal server error" whatever the cause; the same close
+    # on the next connection too (nothing healthy between) means our request causes it.
+    first = classify_close(4500, "Internal server error")
+    assert first.disposition is Disposition.RETRY
+    assert not first.terminal_bug
+    again = classify_close(4500, "Internal server error", repeated=True)
+    assert again.disposition is Disposition.FATAL
+    assert again.terminal_bug
+    assert "update the terminal" in again.reason
+
+
+def test_forbidden_is_fatal_but_not_a_bug() -> None:
+    verdict = classify_close(4403)
+    assert verdict.disposition is Disposition.FATAL
+    assert not verdict.terminal_bug
+
+
+@pytest.mark.parametrize(
+    ("disposition", "backoff_delay", "expected"),
+    [
+        (Disposition.RETRY, 2.0, 2.0),
+        (Disposition.RETRY_LATER, 2.0, 60.0),
+        (Disposition.RETRY_LATER, 90.0, 90.0),
+        (Disposition.FATAL, 2.0, 300.0),
+    ],
+)
+def test_delay_after_each_disposition(
+    disposition: Disposition, backoff_delay: float, expected: float
+) -> None:
+    assert delay_after(disposition, backoff_delay, later=60.0, fatal=300.0) == expected
 
 
 # ---- protocol frames -------------------------------------------------------------------
@@ -152,31 +210,100 @@ def my_update(update: dict[str, Any] | None, errors: list[Any] | None = None) ->
     return {"data": {"myUpdates": {"errors": errors or [], "update": update}}}
 
 
-def test_ln_update_paid() -> None:
-    update = {
-        "__typename": "LnUpdate",
-        "status": "PAID",
-        "walletId": "w1",
-        "transaction": {
-            "direction": "RECEIVE",
-            "settlementAmount": 2100,
-            "settlementCurrency": "BTC",
-            "externalId": "sale-1",
-            "initiationVia": {"__typename": "InitiationViaLn", "paymentHash": "AB" * 32},
-        },
-    }
-    assert parse_my_update(my_update(update)) == LnPaid("ab" * 32, 2100, "sale-1", "w1")
+def paid_update(**tx: Any) -> dict[str, Any]:
+    """An LnUpdate PAID of 2100 sats into a BTC wallet, with ``tx`` fields replaced."""
+    transaction = {
+        "direction": "RECEIVE",
+        "settlementAmount": 2100,
+        "settlementCurrency": "BTC",
+        "externalId": "sale-1",
+        "initiationVia": {"paymentHash": "AB" * 32},
+    } | tx
+    return {"__typename": "LnUpdate", "status": "PAID", "transaction": transaction}
+
+
+def test_ln_update_paid_carries_the_amount_and_currency() -> None:
+    assert parse_my_update(my_update(paid_update())) == LnPaid("ab" * 32, 2100, "sale-1", "BTC")
+
+
+@pytest.mark.parametrize(
+    ("tx", "currency"),
+    [
+        ({"settlementCurrency": "USD", "settlementAmount": 150}, "USD"),  # cents, not sats
+        ({"settlementAmount": -2100}, "BTC"),
+        ({"settlementAmount": 0}, "BTC"),
+        ({"settlementAmount": 2100.5}, "BTC"),
+        ({"settlementAmount": True}, "BTC"),
+        ({"settlementCurrency": None}, None),  # unknown currency: the amount means nothing
+    ],
+)
+def test_an_amount_that_is_not_sats_received_is_none(tx: dict[str, Any], currency: str) -> None:
+    paid = parse_my_update(my_update(paid_update(**tx)))
+    assert paid == LnPaid("ab" * 32, None, "sale-1", currency)
+
+
+def test_the_deprecated_top_level_hash_is_not_read() -> None:
+    update = paid_update(initiationVia={"__typename": "InitiationViaIntraLedger"})
+    update["paymentHash"] = "cd" * 32  # LnUpdate.paymentHash: deprecated, no longer selected
+    assert isinstance(parse_my_update(my_update(update)), UpdateError)
+
+
+REALTIME = {
+    "__typename": "RealtimePrice",
+    "timestamp": 1_700_000_000,
+    "denominatorCurrencyDetails": {"id": "EUR", "fractionDigits": 2},
+    "btcSatPrice": {"base": 6_512_345_678_901, "offset": 12},
+}
+
+
+def test_price_ticks_carry_the_exact_price() -> None:
+    tick = parse_my_update(my_update(REALTIME))
+    assert tick == PriceTick(
+        1_700_000_000, Price(1_700_000_000, "EUR", 2, Decimal("6.512345678901"))
+    )
+    legacy = {"__typename": "Price", "base": 2197, "offset": 4, "currencyUnit": "USDCENT"}
+    assert parse_my_update(my_update(legacy)) == PriceTick(
+        None, Price(None, "USD", 2, Decimal("0.2197"))
+    )
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"btcSatPrice": {"base": 0, "offset": 12}},
+        {"btcSatPrice": {"base": -5, "offset": 12}},
+        {"btcSatPrice": {"base": 1.5, "offset": 12}},
+        {"btcSatPrice": {"base": 5, "offset": 99}},
+        {"btcSatPrice": None},
+        {"denominatorCurrencyDetails": {"id": "EUR"}},
+        {"denominatorCurrencyDetails": {"id": "", "fractionDigits": 2}},
+        {"denominatorCurrencyDetails": {"id": "EUR", "fractionDigits": 40}},
+    ],
+)
+def test_a_tick_with_an_unusable_price_is_still_a_tick(broken: dict[str, Any]) -> None:
+    assert parse_my_update(my_update(REALTIME | broken)) == PriceTick(1_700_000_000, None)
+
+
+def test_a_legacy_tick_in_another_unit_has_no_price() -> None:
+    legacy = {"__typename": "Price", "base": 2197, "offset": 4, "currencyUnit": "BTCSAT"}
+    assert parse_my_update(my_update(legacy)) == PriceTick(None, None)
+
+
+@given(st.integers(min_value=1, max_value=2**53), st.integers(min_value=0, max_value=30))
+def test_the_rate_is_exact(base: int, offset: int) -> None:
+    rate = prices.exact_rate({"base": base, "offset": offset})
+    assert rate is not None
+    assert Fraction(rate) == Fraction(base, 10**offset)
 
 
 def test_other_updates_and_prices() -> None:
-    assert parse_my_update(my_update({"__typename": "RealtimePrice", "timestamp": 5})) == (
-        PriceTick(5)
-    )
     assert parse_my_update(my_update({"__typename": "IntraLedgerUpdate"})) == (
         OtherUpdate("IntraLedgerUpdate")
     )
     pending = {"__typename": "LnUpdate", "status": "PENDING", "transaction": {}}
     assert isinstance(parse_my_update(my_update(pending)), OtherUpdate)
+    sent = paid_update(direction="SEND")
+    assert parse_my_update(my_update(sent)) == OtherUpdate("LnUpdate")
 
 
 def test_update_errors() -> None:
@@ -244,6 +371,22 @@ def test_decode_accepts_either_case_and_a_lightning_prefix() -> None:
         assert decoded.payment_hash == payment_hash
         assert decoded.expires_at == 1_700_000_060
         assert decoded.description == "Coffee"
+
+
+def test_decode_names_the_payee_node() -> None:
+    # Without an ``n`` field the payee is recovered from the signature; with one, it is checked.
+    recovered, _ = make_invoice(100)
+    named, _ = make_invoice(100, payee_field=NODE_PUBKEY)
+    assert len(named) > len(recovered)  # the n field is really there
+    assert decode_invoice(recovered).payee == NODE_PUBKEY
+    assert decode_invoice(named).payee == NODE_PUBKEY
+
+
+def test_decode_refuses_an_invoice_naming_a_payee_that_did_not_sign_it() -> None:
+    other = PrivateKey(hashlib.sha256(b"another node").digest()).public_key.format().hex()
+    text, _ = make_invoice(100, payee_field=other)
+    with pytest.raises(MalformedAnswer, match="not a valid Lightning invoice"):
+        decode_invoice(text)
 
 
 def test_decode_without_amount() -> None:

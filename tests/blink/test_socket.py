@@ -6,77 +6,19 @@ import asyncio
 import itertools
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from terminal.blink import BlinkSocket, ConnectionBudget, Subscription, documents
+from terminal.blink import BlinkSocket, ConnectionBudget, documents
 from terminal.links import LinkState
 from terminal.secret import Secret
 from tests.blink.fake_ws import GOOD_KEY, FakeBlinkWs, running
-from tests.support.timing import scaled
+from tests.blink.socket_helpers import Links, make_socket, next_payload, no_wait, running_socket
 
 BAD_KEY = "blink_BADkey0123456789abcdefXYZ"
-
-
-class Links:
-    """Records ``on_link`` calls and lets a test wait for a pattern in them."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[LinkState, str]] = []
-        self._event = asyncio.Event()
-
-    def __call__(self, state: LinkState, reason: str) -> None:
-        self.seen.append((state, reason))
-        self._event.set()
-
-    def count(self, state: LinkState) -> int:
-        """How many times ``state`` was reported."""
-        return sum(1 for s, _ in self.seen if s is state)
-
-    async def wait_for(self, predicate: Callable[[], bool], seconds: float = 5.0) -> None:
-        """Wait (bounded) until ``predicate`` holds."""
-        async with asyncio.timeout(scaled(seconds)):
-            while not predicate():
-                self._event.clear()
-                await self._event.wait()
-
-
-def no_wait() -> Iterator[float]:
-    """A backoff that retries at once, so tests never wait on the clock."""
-    return itertools.repeat(0.0)
-
-
-@asynccontextmanager
-async def running_socket(socket: BlinkSocket) -> AsyncIterator[asyncio.Task[None]]:
-    """Run ``socket`` for the block; on exit close it and check run() ended cleanly."""
-    task = asyncio.create_task(socket.run())
-    try:
-        yield task
-    finally:
-        await socket.close()
-        async with asyncio.timeout(scaled(5)):
-            await task
-
-
-async def next_payload(sub: Subscription) -> dict[str, Any]:
-    """The next payload of ``sub``, within a bounded wait."""
-    async with asyncio.timeout(scaled(5)):
-        async for payload in sub:
-            return dict(payload)
-    raise AssertionError("the subscription ended")
-
-
-def make_socket(server: FakeBlinkWs, key: str, links: Links, **kwargs: Any) -> BlinkSocket:
-    """A BlinkSocket on the fake server with test-friendly timings."""
-    options: dict[str, Any] = {"backoff": no_wait, "open_timeout": scaled(5)} | kwargs
-    return BlinkSocket(
-        server.url, Secret("BlinkPOS", key), name="BlinkPOS", on_link=links, **options
-    )
 
 
 async def test_subscribes_after_ack_and_resubscribes_after_a_drop() -> None:
@@ -217,34 +159,6 @@ async def test_backoff_restarts_only_after_a_connection_that_stayed_up() -> None
             assert len(starts) == 2
 
 
-async def test_blink_ending_a_status_subscription_ends_only_that_subscription() -> None:
-    # An unknown invoice's status: an error, then complete (API-NOTES §4.7). The socket and the
-    # other subscriptions must carry on; tearing the socket down would loop on it forever.
-    links = Links()
-    async with running(FakeBlinkWs()) as server:
-        server.end_status = True
-        socket = make_socket(server, GOOD_KEY, links)
-        updates = socket.subscribe(documents.MY_UPDATES, essential=True)
-        async with running_socket(socket):
-            await next_payload(updates)
-            unknown = socket.subscribe(
-                documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION, {"input": {"paymentHash": "cd" * 32}}
-            )
-            async with asyncio.timeout(scaled(5)):
-                payloads = [dict(p) async for p in unknown]
-            assert len(payloads) == 1
-            assert "errors" in payloads[0]
-            assert unknown.closed
-            server.end_status = False
-            known = socket.subscribe(
-                documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION, {"input": {"paymentHash": "ab" * 32}}
-            )
-            assert "PENDING" in json.dumps(await next_payload(known))
-            assert server.connections == 1
-            assert links.count(LinkState.DOWN) == 0
-            assert unknown.id not in server.completes, "Blink ended it: nothing to send back"
-
-
 async def test_blink_ending_an_essential_subscription_means_reconnect() -> None:
     links = Links()
     async with running(FakeBlinkWs()) as server:
@@ -253,7 +167,8 @@ async def test_blink_ending_an_essential_subscription_means_reconnect() -> None:
         updates = socket.subscribe(documents.MY_UPDATES, essential=True)
         async with running_socket(socket):
             await links.wait_for(lambda: links.count(LinkState.UP) >= 2)
-            assert any("ended a subscription" in r for s, r in links.seen if s is LinkState.DOWN)
+            downs = [r for s, r in links.seen if s is LinkState.DOWN]
+            assert any("ended the payment subscription" in r for r in downs)
             assert not updates.closed, "re-subscribed after the reconnect"
 
 
