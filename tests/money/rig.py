@@ -104,10 +104,10 @@ class Rig:
             return await self.task
         return 0
 
-    async def exit_code(self, timeout: float = 10.0) -> int:
+    async def exit_code(self, within: float = 10.0) -> int:
         """Wait for the terminal to stop by itself; its exit code."""
         assert self.task is not None
-        async with asyncio.timeout(scaled(timeout)):
+        async with asyncio.timeout(scaled(within)):
             return await asyncio.shield(self.task)
 
     # --- the screen -------------------------------------------------------------------------
@@ -118,10 +118,10 @@ class Rig:
         return self.peripherals.screens
 
     async def screen(
-        self, kind: type[S], accept: Callable[[S], bool] = lambda _: True, timeout: float = 10.0
+        self, kind: type[S], accept: Callable[[S], bool] = lambda _: True, within: float = 10.0
     ) -> S:
         """The next screen of ``kind`` (after the last one waited for) that ``accept`` likes."""
-        async with asyncio.timeout(scaled(timeout)):
+        async with asyncio.timeout(scaled(within)):
             while True:
                 for index in range(self._seen, len(self.screens)):
                     screen = self.screens[index]
@@ -156,10 +156,10 @@ class Rig:
             journal.close()
 
     async def wait_for(
-        self, condition: Callable[[], bool], what: str, timeout: float = 10.0
+        self, condition: Callable[[], bool], what: str, within: float = 10.0
     ) -> None:
         """Check ``condition`` each time the loop has moved on, until true."""
-        async with asyncio.timeout(scaled(timeout)):
+        async with asyncio.timeout(scaled(within)):
             while not condition():
                 assert self.task is not None
                 if self.task.done():
