@@ -14,7 +14,7 @@ import pytest
 from terminal.keys import Key
 from terminal.money.sale import SaleState
 from terminal.sandbox import Sandbox
-from terminal.screens.model import Error, Idle, Paid, ShowInvoice, Success
+from terminal.screens.model import Error, Idle, NotReady, Paid, ShowInvoice, Success
 from tests.money.rig import Rig, terminal_config
 
 AMOUNT = 2100
@@ -161,3 +161,69 @@ async def test_a_task_that_dies_stops_the_terminal_with_exit_1(
         rig.peripherals.keypad_lost.set()
         assert await rig.exit_code() == 1
     assert "stopping: the keypad's GPIO chip went away" in caplog.text
+
+
+async def test_a_payment_lost_while_the_socket_was_down_is_caught_up_after_the_reconnect(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async with Rig(sandbox, tmp_path) as rig:
+        await rig.screen(Idle)
+        rig.type_amount(AMOUNT)
+        qr = await rig.screen(ShowInvoice)
+        sandbox.faults.lose_events(True)  # Blink has no replay: nothing pushed reaches us
+        assert await sandbox.pay(qr.payment_request) == "SUCCESS"
+        sandbox.faults.lose_events(False)
+        sandbox.faults.drop_sockets()  # the reconnect's catch-up query finds the payment
+        await rig.screen(Success)
+        (sale,) = rig.sales()
+        assert sale.state is SaleState.FORWARDED
+    assert sandbox.balance("merchant") == AMOUNT
+
+
+async def test_a_sale_paid_while_the_terminal_was_off_is_forwarded_at_start(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async with Rig(sandbox, tmp_path) as rig:
+        await rig.screen(Idle)
+        rig.type_amount(AMOUNT)
+        qr = await rig.screen(ShowInvoice)
+    # Off: the customer pays now, and nobody is listening.
+    assert await sandbox.pay(qr.payment_request) == "SUCCESS"
+    async with Rig(sandbox, tmp_path) as rig:
+        await rig.wait_for(
+            lambda: rig.sales()[0].state is SaleState.FORWARDED, "the start-up catch-up forward"
+        )
+    assert sandbox.balance("merchant") == AMOUNT
+
+
+async def test_an_unknown_merchant_username_is_shown_and_no_sale_can_start(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    config = terminal_config(sandbox, tmp_path, merchant={"username": "nobody-here"})
+    async with Rig(sandbox, tmp_path, config) as rig:
+        not_ready = await rig.screen(NotReady, lambda s: "merchant.username" in s.reason)
+        assert "nobody-here" in not_ready.reason
+        rig.type_amount(AMOUNT)
+        assert not any(isinstance(s, ShowInvoice | Idle) for s in rig.screens)
+    assert rig.sales() == []
+
+
+async def test_a_failed_wallet_lookup_is_retried_until_blink_answers(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sandbox.faults.fail_next(1, "500", "Me")
+    async with Rig(sandbox, tmp_path) as rig:
+        await rig.screen(Idle, within=15)
+        rig.type_amount(AMOUNT)
+        await rig.screen(ShowInvoice)
+
+
+async def test_a_rejected_blinkpos_key_is_named_on_screen(sandbox: Sandbox, tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.key"
+    bogus.write_text("blink_" + "x" * 40 + "\n")
+    bogus.chmod(0o600)
+    config = terminal_config(sandbox, tmp_path, blinkpos={"key_file": str(bogus)})
+    async with Rig(sandbox, tmp_path, config) as rig:
+        screen = await rig.screen(NotReady, lambda s: "BlinkPOS key" in s.reason)
+        assert "Replace the BlinkPOS key" in screen.action
+        assert "x" * 10 not in screen.reason + screen.action

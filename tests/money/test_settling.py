@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+
 from terminal.flow.events import Event, PaymentReceived, SaleLapsed
 from terminal.money.journal import Journal
 from terminal.money.sale import InvoiceRef, SaleState
@@ -83,3 +87,39 @@ async def test_blink_saying_expired_lapses_open_and_cancelled_sales(
     assert events == [SaleLapsed(shown), SaleLapsed(cancelled)]
     assert journal.sale(shown).state is SaleState.LAPSED
     assert journal.sale(cancelled).state is SaleState.LAPSED
+
+
+async def test_a_payment_for_a_sale_that_never_reached_the_screen_is_not_forwarded(
+    journal: Journal, journal_thread: JournalThread, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Impossible by construction; if Blink ever says so, a person must look, loudly.
+    sale = journal.begin_sale(1000, "memo", NOW)
+    journal.mark_failed(sale.id, NOW)
+    journal_thread_sale = await journal_thread.call(Journal.sale, sale.id)
+    assert journal_thread_sale.state is SaleState.FAILED
+    conn_hash = f"{7:064x}"
+    journal.close()
+    raw = sqlite3.connect(journal_thread.path)
+    raw.execute("UPDATE sales SET pos_hash = ? WHERE id = ?", (conn_hash, sale.id))
+    raw.commit()
+    raw.close()
+    events: list[Event] = []
+    woken: list[bool] = []
+    settler = Settler(journal_thread, events.append, lambda: woken.append(True), lambda: NOW)
+    assert await settler.received(conn_hash, "myUpdates")
+    assert (events, woken) == ([], [])
+    assert "check it by hand" in caplog.text
+    assert (await journal_thread.call(Journal.sale, sale.id)).state is SaleState.FAILED
+
+
+async def test_a_lapse_of_an_unknown_or_settled_invoice_changes_nothing(
+    journal: Journal, journal_thread: JournalThread
+) -> None:
+    paid = open_sale(journal, 1)
+    journal.mark_received(paid, NOW)
+    events: list[Event] = []
+    settler = Settler(journal_thread, events.append, lambda: None, lambda: NOW)
+    await settler.lapsed(f"{999:064x}")  # another terminal's
+    await settler.lapsed(f"{1:064x}")  # already paid: Blink's EXPIRED cannot undo that
+    assert events == []
+    assert journal.sale(paid).state is SaleState.RECEIVED
