@@ -21,6 +21,7 @@ from terminal.screens.draw import (
     time_left,
 )
 from terminal.screens.geometry import Geometry
+from terminal.screens.labels import with_labels
 from terminal.screens.model import (
     AmountEntry,
     Closed,
@@ -84,24 +85,28 @@ def _idle(f: _Frame, screen: Idle) -> None:
     face = font(f.sizes.medium)
     y = paragraph(f.draw, y, screen.merchant_name, face, f.colours.text, f.width, bottom=f.height)
     y += line_height(face) // 2
-    f.text(y, "Type an amount, then #", f.colours.dim)
+    f.text(y, f"Type an amount, then {f.geometry.keys.ok}", f.colours.dim)
 
 
 def _not_ready(f: _Frame, screen: NotReady) -> None:
     y = f.title(f.top + 2, "Not ready", f.colours.warn)
     y = f.text(y + 2, screen.reason, f.colours.text)
     if screen.action:
-        f.text(y + 2, screen.action, f.colours.dim)
+        f.text(y + 2, with_labels(screen.action, f.geometry.keys), f.colours.dim)
 
 
 def _amount_entry(f: _Frame, screen: AmountEntry) -> None:
     y = f.amount(f.top + 2, amount_of(screen.digits), f.colours.text, screen.unit)
     if screen.message:
         y = f.text(y + 1, screen.message, f.colours.warn)
-    face = font(f.sizes.small)
+    keys = f.geometry.keys
+    # A keypad whose BACK key also cancels (3x4) names what it does right now.
+    cancel = "back" if keys.cancel == keys.back and screen.digits else "cancel"
+    hint = f"{keys.ok} OK   {keys.cancel} {cancel}"
+    face = fit(f.draw, hint, f.width - 2, f.sizes.small)
     bottom = f.height - line_height(face)
     if y <= bottom:
-        centred(f.draw, bottom, "# OK   * cancel", face, f.colours.dim, f.width)
+        centred(f.draw, bottom, hint, face, f.colours.dim, f.width)
 
 
 def _creating(f: _Frame, screen: Creating) -> None:
@@ -196,7 +201,7 @@ def _error(f: _Frame, screen: Error) -> None:
     if screen.detail:
         y = f.text(y + 1, screen.detail, f.colours.text)
     if screen.action:
-        f.text(y + 1, screen.action, f.colours.warn)
+        f.text(y + 1, with_labels(screen.action, f.geometry.keys), f.colours.warn)
 
 
 def _closed(f: _Frame, screen: Closed) -> None:
