@@ -101,6 +101,13 @@ def drawable(char: str) -> bool:
     return char.isprintable() and bytes(font(16).getmask(char)) != _missing_glyph()
 
 
+def in_mode(image: Image.Image, mode: str) -> Image.Image:
+    """``image`` in a panel's mode; no dithering, so QR modules and text stay crisp on 1 bit."""
+    if mode == "1":
+        return image.convert("1", dither=Image.Dither.NONE)
+    return image.convert(mode)
+
+
 def printable(text: str) -> str:
     """``text`` as the font can draw it: composed (NFC); others folded ("ﬁ" -> "fi") or "?"."""
     shown = []
