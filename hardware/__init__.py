@@ -20,10 +20,11 @@ from hardware.config import (
 from hardware.display import Display, geometry_of, open_display
 from hardware.display_worker import DisplayWorker
 from hardware.indicators import GpioIndicators, Indicators, NoIndicators
-from hardware.keypad import Keypad, KeyPress, MatrixKeypad, Unmapped
+from hardware.keypad import Keypad, KeyPress, KeyRows, MatrixKeypad, Unmapped
 from hardware.power import BatterySource, open_battery
 from hardware.stdin_keys import StdinKeypad
 from terminal.errors import HardwareError
+from terminal.screens.labels import KEYPAD_4X4, KeyLabels
 
 __all__ = [
     "BatterySource",
@@ -85,6 +86,12 @@ def open_pin_factory(cfg: GpioConfig) -> Any:
 
 class NoKeypad:
     """A unit with no keypad (a headless test unit): no key ever arrives."""
+
+    labels: KeyLabels = KEYPAD_4X4
+
+    def key_rows(self) -> KeyRows:
+        """No keys."""
+        return ()
 
     async def keys(self) -> AsyncIterator[KeyPress]:
         """Waits forever."""

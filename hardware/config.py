@@ -6,6 +6,7 @@ checks types and ranges, and raises :class:`terminal.errors.ConfigError` naming 
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,3 +328,60 @@ class GpioConfig:
         )
         t.finish()
         return made
+
+
+@dataclass(frozen=True)
+class HardwareConfig:
+    """The hardware sections of the configuration on their own: what the self-test opens.
+
+    Reading only these needs no key file, so ``selftest`` runs as any user with GPIO access, and
+    before the keys are installed.
+    """
+
+    display: DisplayConfig
+    keypad: KeypadConfig
+    indicators: IndicatorConfig
+    power: PowerConfig
+    gpio: GpioConfig
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, object], *, base_dir: Path) -> Self:
+        """The five sections of an already-parsed configuration, validated."""
+
+        def table(name: str) -> Mapping[str, object]:
+            value = document.get(name, {})
+            if not isinstance(value, Mapping):
+                raise ConfigError(name, "must be a table", f"write [{name}] on a line of its own")
+            return value
+
+        return cls(
+            display=DisplayConfig.from_table(table("display"), base_dir=base_dir),
+            keypad=KeypadConfig.from_table(table("keypad"), base_dir=base_dir),
+            indicators=IndicatorConfig.from_table(table("indicators"), base_dir=base_dir),
+            power=PowerConfig.from_table(table("power"), base_dir=base_dir),
+            gpio=GpioConfig.from_table(table("gpio"), base_dir=base_dir),
+        )
+
+
+def read_toml(path: Path) -> dict[str, object]:
+    """The parsed TOML document at ``path``; ConfigError naming the file on any problem."""
+    # One reader for every verb; terminal.config.load_config reads the same way and may call it.
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            "--config", f"{path} does not exist", "give the path of terminal.toml"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            "--config", f"cannot read {path}: {exc.strerror}", "check its permissions"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), "is not UTF-8 text", "save it as UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"is not valid TOML: {exc}", "fix the line named") from exc
+
+
+def load_hardware(path: Path) -> HardwareConfig:
+    """The hardware sections of the configuration file at ``path``; ConfigError on any problem."""
+    return HardwareConfig.from_document(read_toml(path), base_dir=path.parent)

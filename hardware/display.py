@@ -16,6 +16,7 @@ from PIL import Image
 from hardware.config import DisplayConfig
 from terminal.errors import HardwareError
 from terminal.screens.geometry import Geometry
+from terminal.screens.labels import KEYPAD_4X4, KeyLabels
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,14 @@ class Display(Protocol):
     def cleanup(self) -> None: ...
 
 
-def geometry_of(display: Display, cfg: DisplayConfig) -> Geometry:
-    """What the screens should draw for ``display`` (QR only where it can be scanned)."""
+def geometry_of(display: Display, cfg: DisplayConfig, *, keys: KeyLabels = KEYPAD_4X4) -> Geometry:
+    """What the screens should draw for ``display`` (QR only where it can be scanned).
+
+    ``keys`` are the keypad's labels (``Keypad.labels``), which the screens' hints name.
+    """
     # luma's ssd1327 takes RGB frames but shows 16 greys: draw with the grey palette.
     mode = "L" if cfg.driver == "ssd1327" else display.mode
-    return Geometry.for_panel(display.width, display.height, mode, qr=cfg.qr)
+    return Geometry.for_panel(display.width, display.height, mode, qr=cfg.qr, keys=keys)
 
 
 def open_display(
@@ -69,6 +73,28 @@ def open_display(
         return _emulator(cfg)
     bus = serial_interface if serial_interface is not None else _open_bus(cfg)
     return _panel(cfg, bus, pin_factory)
+
+
+def wiring_hint(cfg: DisplayConfig) -> str:
+    """Which wires to check when the panel does not take a frame, from its configured pins."""
+    from hardware.header import where
+
+    if cfg.interface == "i2c":
+        return (
+            f"check SDA to {where(2)}, SCL to {where(3)}, VCC to 3V3, GND to GND, and the address: "
+            f"i2cdetect -y {cfg.i2c_port} shows it (display.i2c_address = {cfg.i2c_address:#x})"
+        )
+    lines = [
+        f"DIN to {where(10)}",
+        f"CLK to {where(11)}",
+        f"CS to {where(7 if cfg.spi_device else 8)}",
+    ]
+    lines += [
+        f"{name} to {where(pin)}"
+        for name, pin in (("DC", cfg.gpio_dc), ("RST", cfg.gpio_rst))
+        if pin is not None
+    ]
+    return "check " + ", ".join(lines) + ", VCC to 3V3, GND to GND"
 
 
 def needs_pin_factory(cfg: DisplayConfig) -> bool:

@@ -202,6 +202,34 @@ class GpioIndicators:
         if self._tonal:
             self._buzzer.stop()
 
+    async def light_each(self, seconds: float) -> dict[str, bool]:
+        """Light each fitted LED alone for ``seconds``, in order (the self-test).
+
+        Returns, per LED ("pos", "merchant", "status"), whether its line read back as driven.
+        """
+        leds = {"pos": self._pos, "merchant": self._merchant, "status": self._status}
+        fitted = {name: led for name, led in leds.items() if led is not None}
+        for led in fitted.values():
+            led.off()
+        self._shown.clear()  # show_links must relight the link LEDs afterwards
+        driven: dict[str, bool] = {}
+        for name, led in fitted.items():
+            led.on()
+            driven[name] = bool(led.is_lit)
+            await asyncio.sleep(seconds)
+            led.off()
+        return driven
+
+    async def beep(self) -> bool:
+        """Play the success tune on the buzzer alone; False if none is fitted."""
+        if self._buzzer is None:
+            return False
+        try:
+            await self._play(SUCCESS_TUNE)
+        finally:
+            self._silence()
+        return True
+
     def _light(self, *, on: bool) -> None:
         if self._status is not None:
             self._status.value = on

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from hardware.config import KeypadConfig
 from terminal.errors import HardwareError
 from terminal.keys import Key
+from terminal.screens.labels import KeyLabels
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,21 @@ class Unmapped:
 
 
 KeyPress = Key | Unmapped
+# The physical keys row by row: each key's printed label and what pressing it types.
+KeyRows = tuple[tuple[tuple[str, KeyPress], ...], ...]
 
 
 class Keypad(Protocol):
-    """Where key presses come from."""
+    """Where key presses come from, and what its keys are called."""
+
+    @property
+    def labels(self) -> KeyLabels:
+        """The function keys' labels, for the screens' hints."""
+        ...
+
+    def key_rows(self) -> KeyRows:
+        """Every key, row by row (the self-test asks for each)."""
+        ...
 
     def keys(self) -> AsyncIterator[KeyPress]: ...
     def close(self) -> None: ...
@@ -59,6 +71,23 @@ def map_label(label: str, layout: str) -> KeyPress:
     if label == "*":
         return Key.CANCEL if layout == "4x4" else Key.BACK
     return fixed.get(label, Unmapped(label))
+
+
+def matrix_labels(grid: tuple[str, ...], layout: str) -> KeyLabels:
+    """The function keys' labels on a matrix printed as ``grid`` (one string per row)."""
+    named: dict[Key, str] = {}
+    for label in "".join(grid):
+        key = map_label(label, layout)
+        if isinstance(key, Key):
+            named.setdefault(key, label)
+    back = named.get(Key.BACK, "?")
+    return KeyLabels(
+        ok=named.get(Key.OK, "?"),
+        # A 3x4 pad has no CANCEL key: BACK on an empty amount cancels.
+        cancel=named.get(Key.CANCEL, back),
+        back=back,
+        reconnect=named.get(Key.RECONNECT),
+    )
 
 
 # A key counts once this many consecutive scans agree on it.
@@ -143,6 +172,15 @@ class MatrixKeypad:
                 "keypad.col_pins, that no other section uses them, and that the user is in the "
                 "gpio group"
             ) from exc
+
+    @property
+    def labels(self) -> KeyLabels:
+        """``#``, ``*`` and friends, as printed on this pad."""
+        return matrix_labels(self._labels, self._layout)
+
+    def key_rows(self) -> KeyRows:
+        """The matrix as wired: row by row, each label and its key."""
+        return tuple(tuple((c, map_label(c, self._layout)) for c in row) for row in self._labels)
 
     def scan(self) -> frozenset[str]:
         """One pass over the matrix: the labels of every switch seen closed.

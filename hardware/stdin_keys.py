@@ -16,8 +16,9 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Any, TextIO
 
-from hardware.keypad import KeyPress, Unmapped
+from hardware.keypad import KeyPress, KeyRows, Unmapped
 from terminal.keys import Key
+from terminal.screens.labels import DESKTOP, KeyLabels
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,19 @@ def map_char(char: str) -> KeyPress:
     return _CHARS.get(char, Unmapped(char))
 
 
+# The keys the terminal uses, laid out like a keypad for the self-test.
+_ROWS = ("123", "456", "789", ("\x1b", "0", "\r"), ("\x7f", "r"))
+_NAMES = {"\x1b": DESKTOP.cancel, "\r": DESKTOP.ok, "\x7f": DESKTOP.back}
+
+
 class StdinKeypad:
     """Keys typed on ``stream`` (default: stdin)."""
+
+    labels: KeyLabels = DESKTOP
+
+    def key_rows(self) -> KeyRows:
+        """Digits, Esc, Enter, Backspace and r: the keys the terminal listens to."""
+        return tuple(tuple((_NAMES.get(c, c), map_char(c)) for c in row) for row in _ROWS)
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream if stream is not None else sys.stdin

@@ -16,8 +16,10 @@ def build_parser() -> argparse.ArgumentParser:
     from terminal.commands import add_operator_verbs
     from terminal.demo import add_demo_verb
     from terminal.sandbox.cli import add_sandbox_verbs
+    from terminal.selftest import add_selftest_verb
 
     add_operator_verbs(sub)
+    add_selftest_verb(sub)
     add_demo_verb(sub)
     add_sandbox_verbs(sub)
     return parser

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from terminal import logsetup
+from terminal import logsetup, stop_screen
 from terminal.config import DEFAULT_PATH, Config, load_config
 from terminal.errors import ConfigError, HardwareError, JournalError
 from terminal.money.journal import Journal
@@ -67,6 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     logsetup.configure("info")
     config = load_or_explain(args.config)
     if config is None:
+        stop_screen.after_config_error(args.config)  # the panel says why (no restart follows)
         return EXIT_CONFIG
     logsetup.configure(config.terminal.log_level)
     return run_terminal(config)
@@ -81,6 +82,7 @@ def run_terminal(config: Config, **peripheral_options: Any) -> int:
         peripherals = Peripherals.from_config(config, **peripheral_options)
     except HardwareError as exc:
         log.error("%s", exc)
+        stop_screen.after_hardware_error(config, exc)  # the panel says why (no restart follows)
         return EXIT_HARDWARE
 
     async def main() -> int:

@@ -138,6 +138,8 @@ def load_config(path: Path) -> Config:
         raise ConfigError(
             "--config", f"cannot read {path}: {exc.strerror}", "check its permissions"
         ) from exc
+    except UnicodeDecodeError as exc:  # e.g. saved as Latin-1: exit 2 with the file named
+        raise ConfigError(str(path), "is not UTF-8 text", "save it as UTF-8") from exc
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

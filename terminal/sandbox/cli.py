@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import json
 import sys
 import urllib.error
@@ -51,9 +52,23 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print(f"blink-terminal sandbox: {exc}", file=sys.stderr)
         return 2
 
-    async def serve() -> None:
+    async def serve() -> int:
         sandbox = Sandbox(args.host, args.port, price_interval=args.price_interval)
-        await sandbox.start()
+        try:
+            await sandbox.start()
+        except OSError as exc:
+            await sandbox.stop()
+            busy = exc.errno == errno.EADDRINUSE
+            print(
+                f"blink-terminal sandbox: cannot listen on {args.host}:{args.port}: "
+                + (
+                    "the port is in use (another sandbox?); pick another with --port"
+                    if busy
+                    else f"{exc.strerror or exc}"
+                ),
+                file=sys.stderr,
+            )
+            return 1
         print(f"HTTP     {sandbox.http_url}")
         print(f"WS       {sandbox.ws_url}")
         print(f"control  {sandbox.control_url}")
@@ -70,9 +85,10 @@ def run_sandbox(args: argparse.Namespace) -> int:
             await asyncio.Event().wait()
         finally:
             await sandbox.stop()
+        return 0  # pragma: no cover - the wait above ends only by Ctrl-C
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve())
+        return asyncio.run(serve())
     return 0
 
 

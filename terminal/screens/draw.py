@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -46,10 +47,18 @@ def palette(mode: str) -> Palette:
     return Palette(0, 255, dim, 255, 255, 255, 255)
 
 
+# DejaVu Sans, bundled (terminal/screens/fonts/LICENSE): shop names are typed in every script,
+# and Pillow's built-in font draws only ASCII. It covers Latin (Latin-1 and Extended), Greek,
+# Cyrillic, Armenian, Georgian and more, is hinted for small sizes (legible at 10 px on a 1-bit
+# panel) and costs 0.7 MB. CJK is not covered: its glyphs need ~12 px and a 10+ MB font, which a
+# 128 px panel cannot use well; such characters are drawn as "?" (see printable()).
+FONT_FILE = Path(__file__).with_name("fonts") / "DejaVuSans.ttf"
+
+
 @functools.lru_cache(maxsize=32)
 def font(size: int) -> Font:
-    """Pillow's built-in scalable font at ``size`` px (no font files to ship)."""
-    return ImageFont.load_default(size=size)
+    """The bundled DejaVu Sans at ``size`` px."""
+    return ImageFont.truetype(str(FONT_FILE), size)
 
 
 @dataclass(frozen=True)
@@ -78,11 +87,39 @@ def canvas(geometry: Geometry) -> tuple[Image.Image, ImageDraw.ImageDraw, Palett
     return image, ImageDraw.Draw(image), colours
 
 
+@functools.lru_cache(maxsize=1)
+def _missing_glyph() -> bytes:
+    # What the font draws for a character it has no glyph for (its .notdef box).
+    return bytes(font(16).getmask("\ue000"))
+
+
+@functools.lru_cache(maxsize=4096)
+def drawable(char: str) -> bool:
+    """True if the bundled font has a glyph for ``char`` (spaces and newlines count)."""
+    if char in " \n":
+        return True
+    return char.isprintable() and bytes(font(16).getmask(char)) != _missing_glyph()
+
+
+def in_mode(image: Image.Image, mode: str) -> Image.Image:
+    """``image`` in a panel's mode; no dithering, so QR modules and text stay crisp on 1 bit."""
+    if mode == "1":
+        return image.convert("1", dither=Image.Dither.NONE)
+    return image.convert(mode)
+
+
 def printable(text: str) -> str:
-    """``text`` folded to what the built-in font can draw: "Café" -> "Cafe", others -> "?"."""
-    folded = unicodedata.normalize("NFKD", text)
-    kept = "".join(c for c in folded if not unicodedata.combining(c))
-    return "".join(c if " " <= c <= "~" else "?" for c in kept)
+    """``text`` as the font can draw it: composed (NFC); others folded ("ﬁ" -> "fi") or "?"."""
+    shown = []
+    for char in unicodedata.normalize("NFC", text):
+        if drawable(char):
+            shown.append(char)
+            continue
+        folded = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        shown.append(folded if folded and all(map(drawable, folded)) else "?")
+    return "".join(shown)
 
 
 def text_width(draw: ImageDraw.ImageDraw, text: str, face: Font) -> float:

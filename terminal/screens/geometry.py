@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from terminal.screens.labels import KEYPAD_4X4, KeyLabels
 
 # Below this many pixels on the short side, a BOLT11 QR only fits at 1 px per module, which
 # phones do not read reliably (HARDWARE-NOTES §2: 128x64 decodes only with perfect focus).
@@ -11,17 +13,24 @@ MIN_QR_SIDE = 128
 
 @dataclass(frozen=True)
 class Geometry:
-    """A panel: ``mode`` is the PIL mode of its frames ("1", "L" or "RGB")."""
+    """A panel: ``mode`` is the PIL mode of its frames ("1", "L" or "RGB").
+
+    ``keys`` names the keys of the keypad beside it, for the screens' hints (``#`` on a matrix
+    pad, Enter on the desktop): the keypad driver chooses them (``Keypad.labels``).
+    """
 
     width: int
     height: int
     mode: str
     qr_capable: bool
+    keys: KeyLabels = field(default=KEYPAD_4X4)
 
     @classmethod
-    def for_panel(cls, width: int, height: int, mode: str, *, qr: bool = True) -> Geometry:
+    def for_panel(
+        cls, width: int, height: int, mode: str, *, qr: bool = True, keys: KeyLabels = KEYPAD_4X4
+    ) -> Geometry:
         """The geometry of a ``width`` x ``height`` panel; QR only if asked for and big enough."""
-        return cls(width, height, mode, qr_capable=qr and min(width, height) >= MIN_QR_SIDE)
+        return cls(width, height, mode, min(width, height) >= MIN_QR_SIDE and qr, keys)
 
 
 def qr_warning(geometry: Geometry) -> str | None:

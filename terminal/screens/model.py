@@ -101,6 +101,24 @@ class Error:
 
 
 @dataclass(frozen=True)
+class TestCard:
+    """The self-test's card: a QR of ``qr_text`` laid out as an invoice's would be, captioned."""
+
+    caption: str
+    qr_text: str
+    detail: str = ""  # shown instead of the QR on a panel that cannot show one
+
+
+@dataclass(frozen=True)
+class KeyTest:
+    """The self-test's keypad: every key by its label, the ones pressed so far lit."""
+
+    rows: tuple[tuple[str, ...], ...]
+    pressed: frozenset[str] = frozenset()
+    last: str | None = None
+
+
+@dataclass(frozen=True)
 class Closed:
     """The terminal is shutting down."""
 
@@ -118,6 +136,8 @@ Screen = (
     | Expired
     | Error
     | Closed
+    | TestCard
+    | KeyTest
 )
 
 

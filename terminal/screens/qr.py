@@ -3,8 +3,16 @@
 Rules (HARDWARE-NOTES §2): the payload is ``LIGHTNING:`` + the invoice in upper case, so segno
 picks alphanumeric mode (about a quarter fewer modules than byte mode); error level M unless L
 buys a larger module on this panel; the largest whole number of pixels per module (a blurred
-half-pixel edge is what makes phones fail); a light quiet zone of at least 2 modules, 4 when it
-costs nothing; dark modules on light, never inverted (many phone scanners cannot read inverted).
+half-pixel edge is what makes phones fail); a light quiet zone of 4 modules (ISO/IEC 18004) where
+the panel has room for it at that module size, never fewer than 2; dark modules on light, never
+inverted (many phone scanners cannot read inverted).
+
+Why the quiet zone may be less than 4 modules: a 128x128 panel shows a typical invoice (version
+10, 57 modules) at 2 px per module in 114 px, which leaves room for 3 modules each side; 4 would
+need 130 px, so only 1 px per module, which phones do not read (HARDWARE-NOTES §2). Module size
+wins. 2 modules were measured enough for zxing-cpp and zbar even with a black bezel right outside,
+and the panel around the QR is unlit, never patterned; tests/screens/test_qr.py decodes every such
+layout the way a camera sees it.
 """
 
 from __future__ import annotations
@@ -73,7 +81,11 @@ def layout(payment_request: str, width: int, height: int) -> QrLayout:
     """The largest crisp QR of ``payment_request`` that fits a ``width`` x ``height`` box."""
     # Cached: the countdown redraws the invoice screen every second and each frame asks for
     # two or three boxes (full panel, then with a caption strip); the answer never changes.
-    text = payload(payment_request)
+    return layout_text(payload(payment_request), width, height)
+
+
+def layout_text(text: str, width: int, height: int) -> QrLayout:
+    """The largest crisp QR of ``text`` (upper case for alphanumeric mode) in the box."""
     side = min(width, height)
     best: tuple[int, segno.QRCode] | None = None
     for level in ("M", "L"):
@@ -94,6 +106,7 @@ def layout(payment_request: str, width: int, height: int) -> QrLayout:
             f"the invoice needs a QR larger than {side} px; use a shorter memo or a larger panel"
         )
     modules = _modules(code)
+    # The scale was chosen with the minimum zone; the zone then takes what room is left, up to 4.
     quiet = min(MAX_QUIET, (side // scale - modules) // 2)
     return QrLayout(
         image=_draw(code, modules, scale, quiet),

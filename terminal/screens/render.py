@@ -14,13 +14,16 @@ from terminal.screens.draw import (
     centred,
     fit,
     font,
+    in_mode,
     line_height,
     paragraph,
     sizes,
     status_bar,
+    text_width,
     time_left,
 )
 from terminal.screens.geometry import Geometry
+from terminal.screens.labels import with_labels
 from terminal.screens.model import (
     AmountEntry,
     Closed,
@@ -28,10 +31,12 @@ from terminal.screens.model import (
     Error,
     Expired,
     Idle,
+    KeyTest,
     NotReady,
     Paid,
     ShowInvoice,
     Success,
+    TestCard,
     View,
 )
 
@@ -84,24 +89,28 @@ def _idle(f: _Frame, screen: Idle) -> None:
     face = font(f.sizes.medium)
     y = paragraph(f.draw, y, screen.merchant_name, face, f.colours.text, f.width, bottom=f.height)
     y += line_height(face) // 2
-    f.text(y, "Type an amount, then #", f.colours.dim)
+    f.text(y, f"Type an amount, then {f.geometry.keys.ok}", f.colours.dim)
 
 
 def _not_ready(f: _Frame, screen: NotReady) -> None:
     y = f.title(f.top + 2, "Not ready", f.colours.warn)
     y = f.text(y + 2, screen.reason, f.colours.text)
     if screen.action:
-        f.text(y + 2, screen.action, f.colours.dim)
+        f.text(y + 2, with_labels(screen.action, f.geometry.keys), f.colours.dim)
 
 
 def _amount_entry(f: _Frame, screen: AmountEntry) -> None:
     y = f.amount(f.top + 2, amount_of(screen.digits), f.colours.text, screen.unit)
     if screen.message:
         y = f.text(y + 1, screen.message, f.colours.warn)
-    face = font(f.sizes.small)
+    keys = f.geometry.keys
+    # A keypad whose BACK key also cancels (3x4) names what it does right now.
+    cancel = "back" if keys.cancel == keys.back and screen.digits else "cancel"
+    hint = f"{keys.ok} OK   {keys.cancel} {cancel}"
+    face = fit(f.draw, hint, f.width - 2, f.sizes.small)
     bottom = f.height - line_height(face)
     if y <= bottom:
-        centred(f.draw, bottom, "# OK   * cancel", face, f.colours.dim, f.width)
+        centred(f.draw, bottom, hint, face, f.colours.dim, f.width)
 
 
 def _creating(f: _Frame, screen: Creating) -> None:
@@ -118,11 +127,23 @@ def _invoice(f: _Frame, screen: ShowInvoice) -> None:
     slow = "  slow" if screen.degraded else ""
     caption = f"{format_sats(screen.amount_sats)} sats  {left}{slow}"
     colour = f.colours.warn if screen.degraded else f.colours.text
-    full = qr.layout(screen.payment_request, f.width, f.height)
+    top = _captioned_qr(
+        f, lambda height: qr.layout(screen.payment_request, f.width, height), caption, colour
+    )
+    if top is not None:
+        _countdown_bar(f, screen, top, colour)
+
+
+def _captioned_qr(
+    f: _Frame, code_for: Callable[[int], qr.QrLayout], caption: str, colour: Any
+) -> int | None:
+    """Paste the largest QR; None if a caption fits above it, else the QR's top (no caption)."""
+    full = code_for(f.height)
     # A caption only when it costs no module size: the QR's scannability comes first. Try the
-    # panel's usual caption strip, then a tight one, before giving up the text for a thin bar.
+    # panel's usual caption strip, then a tight one, before giving up the text.
+    captioned: int | None = None
     for strip in (line_height(font(f.sizes.small)) + 1, _TIGHT_CAPTION):
-        code = qr.layout(screen.payment_request, f.width, f.height - strip)
+        code = code_for(f.height - strip)
         if code.scale >= full.scale:
             y = f.height - code.side
             face = fit(f.draw, caption, f.width - 2, min(f.sizes.small, y - 1), smallest=7)
@@ -130,9 +151,9 @@ def _invoice(f: _Frame, screen: ShowInvoice) -> None:
             break
     else:
         code = full
-        y = (f.height - code.side) // 2
-        _countdown_bar(f, screen, y, colour)
-    f.image.paste(_in_mode(code.image, f.geometry.mode), ((f.width - code.side) // 2, y))
+        y = captioned = (f.height - code.side) // 2
+    f.image.paste(in_mode(code.image, f.geometry.mode), ((f.width - code.side) // 2, y))
+    return captioned
 
 
 # The smallest caption strip worth drawing: 7 px text and a pixel of air.
@@ -196,7 +217,7 @@ def _error(f: _Frame, screen: Error) -> None:
     if screen.detail:
         y = f.text(y + 1, screen.detail, f.colours.text)
     if screen.action:
-        f.text(y + 1, screen.action, f.colours.warn)
+        f.text(y + 1, with_labels(screen.action, f.geometry.keys), f.colours.warn)
 
 
 def _closed(f: _Frame, screen: Closed) -> None:
@@ -204,11 +225,36 @@ def _closed(f: _Frame, screen: Closed) -> None:
     paragraph(f.draw, f.height // 3, screen.message, face, f.colours.dim, f.width, bottom=f.height)
 
 
-def _in_mode(image: Image.Image, mode: str) -> Image.Image:
-    # No dithering: QR modules and text must stay crisp on a 1-bit panel.
-    if mode == "1":
-        return image.convert("1", dither=Image.Dither.NONE)
-    return image.convert(mode)
+def _test_card(f: _Frame, screen: TestCard) -> None:
+    if not f.geometry.qr_capable:
+        y = f.title(f.top + 2, screen.caption, f.colours.text)
+        f.text(y + 2, screen.detail, f.colours.dim)
+        return
+    _captioned_qr(
+        f,
+        lambda height: qr.layout_text(screen.qr_text, f.width, height),
+        screen.caption,
+        f.colours.text,
+    )
+
+
+def _key_test(f: _Frame, screen: KeyTest) -> None:
+    last = f"pressed {screen.last}" if screen.last else "Press each key"
+    face = fit(f.draw, last, f.width - 4, f.sizes.medium)
+    y = centred(f.draw, 0, last, face, f.colours.ok if screen.last else f.colours.text, f.width)
+    n_rows = len(screen.rows)
+    n_cols = max((len(r) for r in screen.rows), default=1)
+    cell_w = f.width // n_cols
+    cell_h = max(1, (f.height - y - 1) // max(1, n_rows))
+    for r, row in enumerate(screen.rows):
+        for c, label in enumerate(row):
+            box = (c * cell_w + 1, y + r * cell_h, (c + 1) * cell_w - 2, y + (r + 1) * cell_h - 2)
+            pressed = label in screen.pressed
+            f.draw.rectangle(box, fill=f.colours.ok if pressed else None, outline=f.colours.dim)
+            face = fit(f.draw, label, cell_w - 4, cell_h - 2, smallest=6)
+            tx = box[0] + (cell_w - 3 - text_width(f.draw, label, face)) / 2
+            ink = f.colours.background if pressed else f.colours.text
+            f.draw.text((tx, box[1]), label, font=face, fill=ink)
 
 
 _SCREENS: dict[type[Any], tuple[Callable[[_Frame, Any], None], bool]] = {
@@ -223,6 +269,8 @@ _SCREENS: dict[type[Any], tuple[Callable[[_Frame, Any], None], bool]] = {
     Expired: (_expired, True),
     Error: (_error, True),
     Closed: (_closed, False),
+    TestCard: (_test_card, False),
+    KeyTest: (_key_test, False),
 }
 
 

@@ -6,6 +6,7 @@ import time
 
 import pytest
 import zxingcpp
+from PIL import Image
 
 from terminal.sandbox.invoices import make_invoice
 from terminal.screens import qr
@@ -97,3 +98,36 @@ def test_128x64_is_text_first_with_a_warning() -> None:
     view = View(ShowInvoice(INVOICES[0], 21_000, NOW + 125), now=NOW)
     frame = on_panel(render(view, OLED_128X64), OLED_128X64)
     assert zxingcpp.read_barcodes(frame.convert("L")) == []
+
+
+@pytest.mark.parametrize("geometry", QR_GEOMETRIES, ids=lambda g: f"{g.width}x{g.height}{g.mode}")
+def test_quiet_zone_is_four_modules_wherever_the_module_size_allows(geometry: Geometry) -> None:
+    side = min(geometry.width, geometry.height)
+    for request in INVOICES:
+        code = qr.layout(request, geometry.width, geometry.height)
+        room = (side // code.scale - code.modules) // 2
+        assert code.quiet == min(qr.MAX_QUIET, room)
+        assert code.quiet >= qr.MIN_QUIET
+
+
+def test_a_128_panel_trades_the_quiet_zone_for_module_size_and_still_decodes() -> None:
+    geometry = QR_GEOMETRIES[0]
+    assert (geometry.width, geometry.height) == (128, 128)
+    narrow = [r for r in INVOICES if qr.layout(r, 128, 128).quiet < qr.MAX_QUIET]
+    # The trade really happens with these invoices: 4 modules would cost the 2 px module.
+    assert narrow
+    for request in narrow:
+        code = qr.layout(request, 128, 128)
+        assert code.scale == 2
+        assert (code.modules + 2 * qr.MAX_QUIET) * code.scale > 128
+        frame = on_panel(
+            render(View(ShowInvoice(request, 21, NOW + 900), now=NOW), geometry), geometry
+        )
+        assert zxingcpp.read_barcodes(as_camera_sees(frame))[0].text == qr.payload(request)
+
+
+def test_layout_text_encodes_any_text() -> None:
+    code = qr.layout_text("BLINK TERMINAL SELF-TEST", 128, 128)
+    framed = Image.new("L", (160, 160), 0)
+    framed.paste(code.image, (10, 10))
+    assert zxingcpp.read_barcodes(as_camera_sees(framed))[0].text == "BLINK TERMINAL SELF-TEST"
