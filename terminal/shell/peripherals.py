@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TextIO
@@ -62,24 +63,44 @@ class Peripherals:
         stdin: TextIO | None = None,
         on_unmapped: Callable[[str], None] | None = None,
     ) -> Peripherals:
-        """Open every part ``config`` names (raises HardwareError with what to do)."""
+        """Open every part ``config`` names (raises HardwareError with what to do).
+
+        If a part fails, whatever was already opened is released before the error goes on, so
+        the stop screen can open the panel again and the GPIO lines are free for the next try.
+        """
         needs_pins = (
             config.keypad.driver == "matrix"
             or config.indicators.driver == "gpio"
             or needs_pin_factory(config.display)
         )
-        pin_factory = open_pin_factory(config.gpio) if needs_pins else None
-        display = open_display(config.display, pin_factory=pin_factory)
-        geometry = geometry_of(display, config.display)
+        opened: list[Callable[[], object]] = []
+        try:
+            pin_factory = open_pin_factory(config.gpio) if needs_pins else None
+            if pin_factory is not None:
+                opened.append(pin_factory.close)
+            display = open_display(config.display, pin_factory=pin_factory)
+            opened.append(display.cleanup)
+            keypad = open_keypad(config.keypad, pin_factory=pin_factory, stream=stdin)
+            opened.append(keypad.close)
+            # The screens name the keys this keypad has (# on a 4x4 pad, Enter on a keyboard).
+            geometry = geometry_of(display, config.display, keys=keypad.labels)
+            indicators = open_indicators(config.indicators, pin_factory=pin_factory)
+            opened.append(indicators.close)
+            battery = open_battery(config.power)
+        except BaseException:
+            for close in reversed(opened):
+                with contextlib.suppress(Exception):
+                    close()
+            raise
         warning = qr_warning(geometry)
         if warning:
             log.warning("%s", warning)
         return cls(
             display,
             geometry,
-            open_keypad(config.keypad, pin_factory=pin_factory, stream=stdin),
-            open_indicators(config.indicators, pin_factory=pin_factory),
-            open_battery(config.power),
+            keypad,
+            indicators,
+            battery,
             on_unmapped=on_unmapped,
             pin_factory=pin_factory,
         )
