@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import sys
 import tempfile
@@ -27,27 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from terminal.bench.inprocess import next_screen, running_terminal
 from terminal.bench.stats import percentile
-from terminal.config import parse_config
 from terminal.keys import Key
-from terminal.screens.model import Idle, ShowInvoice, Success, View
-from terminal.shell.peripherals import Peripherals
-from terminal.shell.runtime import Terminal
+from terminal.screens.model import Idle, ShowInvoice, Success
 
 log = logging.getLogger(__name__)
-
-STEP_TIMEOUT = 30.0  # a sale step that takes longer than this means the bench is broken
-
-
-class _Watched(Peripherals):
-    """The real peripherals, noting when each screen is handed to the display."""
-
-    screens: asyncio.Queue[tuple[float, Any]]
-
-    def show_view(self, view: View) -> None:
-        """Note the screen and its time, then draw as usual."""
-        self.screens.put_nowait((time.monotonic(), view.screen))
-        super().show_view(view)
 
 
 @dataclass(frozen=True)
@@ -58,61 +42,27 @@ class SaleTiming:
     settle_to_pay_request: float
 
 
-def _config(folder: Path, http_url: str, ws_url: str) -> dict[str, Any]:
-    return {
-        "terminal": {"name": "Bench", "state_dir": str(folder / "state")},
-        "blink": {"api_url": http_url, "ws_url": ws_url, "timeout_seconds": 10.0},
-        "blinkpos": {"key_file": str(folder / "keys" / "blinkpos.key")},
-        "merchant": {"username": "merchant"},
-        "display": {"driver": "dummy"},
-        "keypad": {"driver": "none"},
-        "indicators": {"driver": "none"},
-        "power": {"driver": "none"},
-        "gpio": {"pin_factory": "mock"},
-    }
-
-
-async def _next(screens: asyncio.Queue[tuple[float, Any]], kind: type) -> tuple[float, Any]:
-    """The next screen of ``kind`` handed to the display, and when."""
-    async with asyncio.timeout(STEP_TIMEOUT):
-        while True:
-            at, screen = await screens.get()
-            if isinstance(screen, kind):
-                return at, screen
-
-
 async def _sales(sb: Any, folder: Path, count: int) -> list[SaleTiming]:
-    config = parse_config(_config(folder, sb.http_url, sb.ws_url), path=folder / "terminal.toml")
-    peripherals = _Watched.from_config(config)
-    assert isinstance(peripherals, _Watched)  # from_config builds the class it is called on
-    screens: asyncio.Queue[tuple[float, Any]] = asyncio.Queue()
-    peripherals.screens = screens
-    terminal = Terminal(config, peripherals)
-    runner = asyncio.get_running_loop().create_task(terminal.run())
     pos_wallet = sb.wallet_id("blinkpos")
     timings: list[SaleTiming] = []
-    try:
-        await _next(screens, Idle)
+    async with running_terminal(sb, folder) as (terminal, screens):
+        await next_screen(screens, Idle)
         for n in range(count):
             amount = 1000 + n
             for digit in str(amount):
                 terminal.press(Key.from_digit(int(digit)))
             confirmed = time.monotonic()
             terminal.press(Key.OK)
-            shown, qr = await _next(screens, ShowInvoice)
+            shown, qr = await next_screen(screens, ShowInvoice)
             seen = len(sb.ledger.pay_requests)
             await asyncio.to_thread(sb.pay, qr.payment_request)
-            await _next(screens, Success)
+            await next_screen(screens, Success)
             requests = list(sb.ledger.pay_requests)[seen:]
             settled = requests[0].at  # the customer's own payment, settled as it was received
             forward = next(r for r in requests if r.wallet_id == pos_wallet)
             timings.append(SaleTiming(shown - confirmed, forward.at - settled))
             terminal.press(Key.CANCEL)  # dismiss the success screen
-            await _next(screens, Idle)
-    finally:
-        runner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await runner
+            await next_screen(screens, Idle)
     return timings
 
 

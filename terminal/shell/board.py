@@ -129,6 +129,8 @@ class LinkBoard:
             log.info("BlinkPOS reachable again")
         elif state is LinkState.DOWN:
             log.warning("BlinkPOS unreachable: %s", reason)
+        elif state is LinkState.DEGRADED and previous is LinkState.CONNECTING:
+            log.info("Blink answers over HTTP; its socket is still connecting")
         elif state is LinkState.DEGRADED:
             log.warning("BlinkPOS socket down, HTTP works: polling open invoices (%s)", reason)
         elif state is LinkState.REJECTED:

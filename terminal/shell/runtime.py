@@ -26,6 +26,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from terminal import systemd
 from terminal.blink.http import BlinkHttp
@@ -95,14 +96,14 @@ class Terminal:
         clock: Callable[[], float] = time.time,
         ready_deadline: float = READY_DEADLINE_SECONDS,
         liveness_timeout: float = 75.0,
-        commit_delay: float = 0.0,
+        open_journal: Callable[[Path], JournalThread] = JournalThread.start,
     ) -> None:
         self._config = config
         self._hw = peripherals
         self._clock = clock
         self._ready_deadline = ready_deadline
         self._liveness_timeout = liveness_timeout
-        self._commit_delay = commit_delay
+        self._open_journal = open_journal
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._machine = Machine(
             FlowConfig(
@@ -172,9 +173,7 @@ class Terminal:
         self._links_changed(self._board.links)
         try:
             journal = await asyncio.to_thread(
-                JournalThread.start,
-                self._config.terminal.state_dir,
-                commit_delay=self._commit_delay,
+                self._open_journal, Path(self._config.terminal.state_dir)
             )
         except JournalError as exc:
             log.error("stopping: %s", exc)
