@@ -81,6 +81,11 @@ class HttpEndpoint:
                 count += 1
         return count
 
+    @property
+    def in_progress(self) -> int:
+        """How many requests are being served now."""
+        return len(self._live)
+
     def cancel_held(self) -> None:
         """Forget held payments that have not landed (the sandbox is stopping)."""
         for task in list(self._held):
@@ -93,6 +98,8 @@ class HttpEndpoint:
         self._live[id(request)] = request
         try:
             return await self._serve(request)
+        except ConnectionError:  # the client or a "network down" fault cut it
+            return web.Response(status=499)
         finally:
             self._live.pop(id(request), None)
 

@@ -251,7 +251,9 @@ class Sandbox:
     async def _tick_prices(self) -> None:
         while True:
             await asyncio.sleep(self.price_interval)
+            self.stats.price_rounds += 1
             if not self.prices.stale:  # a stopped price service publishes nothing
+                self.stats.price_ticks += 1
                 for currency in self.prices.currencies():
                     self.hub.publish(price_channel(currency.code), PRICE_TICK)
 

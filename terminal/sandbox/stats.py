@@ -18,6 +18,8 @@ class Stats:
         self.http: Counter[str] = Counter()
         self.subscriptions: Counter[str] = Counter()
         self.ws_connections = 0
+        self.price_rounds = 0  # rounds of the price ticker, published or (stale) not
+        self.price_ticks = 0  # rounds that published prices
 
     def count_http(self, operation: str | None) -> None:
         """One ``POST /graphql``, by its operation name."""
@@ -36,6 +38,7 @@ class Stats:
         self.http.clear()
         self.subscriptions.clear()
         self.ws_connections = 0
+        self.price_rounds = self.price_ticks = 0
 
     def describe(self) -> dict[str, object]:
         """The counters, for ``GET /control/stats``."""
@@ -44,4 +47,6 @@ class Stats:
             "httpTotal": sum(self.http.values()),
             "wsConnections": self.ws_connections,
             "subscriptions": dict(self.subscriptions),
+            "priceRounds": self.price_rounds,
+            "priceTicks": self.price_ticks,
         }
