@@ -56,6 +56,12 @@ class _EventDrops:
     kinds: set[str] = field(default_factory=set)
 
 
+def _shown(value: Any) -> Any:
+    if isinstance(value, Tamper):
+        return {"amountSats": value.amount_sats, "payee": value.payee}
+    return value
+
+
 def _matches(operation: str | None, operations: set[str]) -> bool:
     return operation is None or operation.lower() in {o.lower() for o in operations}
 
@@ -292,7 +298,7 @@ class Faults:
             "http": [vars(f).copy() for f in self._http],
             "queued": {
                 family: [
-                    {"value": repr(p.value), "remaining": p.remaining, "operation": p.operation}
+                    {"value": _shown(p.value), "remaining": p.remaining, "operation": p.operation}
                     for p in queue
                 ]
                 for family, queue in self._queues.items()

@@ -34,6 +34,16 @@ GLOBALS_ANSWER = {"data": {"globals": {"network": "mainnet"}}}
 
 async def test_tamper_amount_signs_other_sats_than_the_json_says(sandbox: Sandbox) -> None:
     await control(sandbox, "faults", {"tamper": {"operation": "LnInvoiceCreate", "amountSats": 1}})
+    queued = (await control(sandbox, "faults"))["faults"]["queued"]
+    assert queued == {
+        "tamper": [
+            {
+                "value": {"amountSats": 1, "payee": None},
+                "remaining": 1,
+                "operation": "LnInvoiceCreate",
+            }
+        ]
+    }
     invoice = await create_invoice(sandbox, 2100)
     assert invoice["satoshis"] == 2100  # what the JSON claims
     assert bolt11.decode(invoice["paymentRequest"]).amount_msat == 1000  # what is really asked
