@@ -137,20 +137,11 @@ def test_document_finder_finds_operations() -> None:
     assert set(_documents(module)) == set(SAMPLE_DOCUMENTS)
 
 
-@pytest.mark.parametrize("name", sorted(SAMPLE_DOCUMENTS))
-def test_sample_documents_validate_against_both(
+@pytest.mark.parametrize("name", sorted({**SAMPLE_DOCUMENTS, **NEXT_DOCUMENTS}))
+def test_sample_and_next_documents_validate_against_both(
     real: GraphQLSchema, subset: GraphQLSchema, name: str
 ) -> None:
-    document = parse(SAMPLE_DOCUMENTS[name])
-    assert validate(real, document) == []
-    assert validate(subset, document) == []
-
-
-@pytest.mark.parametrize("name", sorted(NEXT_DOCUMENTS))
-def test_next_documents_validate_against_both(
-    real: GraphQLSchema, subset: GraphQLSchema, name: str
-) -> None:
-    document = parse(NEXT_DOCUMENTS[name])
+    document = parse({**SAMPLE_DOCUMENTS, **NEXT_DOCUMENTS}[name])
     assert validate(real, document) == []
     assert validate(subset, document) == []
 
