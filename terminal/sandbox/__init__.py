@@ -1,6 +1,21 @@
 """A local Blink: the API the terminal talks to, for the demo and the tests.
 
-See API-NOTES (``/work/shared/blink/API-NOTES.md``) for the behaviour it reproduces.
+See API-NOTES (``/work/shared/blink/API-NOTES.md``) for the behaviour it reproduces. Where the
+real Blink behaves in a way the notes do not say, the sandbox follows Blink's core source:
+
+- A payment from another Blink wallet (``lnInvoicePaymentSend``, settled in Blink's ledger)
+  does not check the invoice's expiry: it settles an expired invoice, whose status then reads
+  PAID. A payment from outside Blink (``/control/pay`` with ``"external": true``) is refused
+  once the invoice has expired. A pay request lost in flight that lands late
+  (``holdPayment``) can therefore pay an invoice the terminal already saw EXPIRED.
+- The socket is graphql-ws 5.16's: see :mod:`terminal.sandbox.ws` for its close codes and
+  keep-alive; :mod:`terminal.sandbox.subscriptions` for what each subscription emits.
+
+Modules: ``server`` (lifecycle, accounts, the price ticker), ``http_endpoint`` (``POST
+/graphql``), ``ws`` (the socket), ``api`` and ``subscriptions`` (resolvers), ``ledger`` and
+``records`` (money), ``prices``, ``faults``, ``stats``, ``control`` and ``control_faults`` (the
+JSON control endpoint, with every fault listed), ``rules`` (what the forwarder tests' fake
+shares).
 
 The server needs aiohttp (the ``[sandbox]`` extra), which a terminal in the field does not
 install: names are imported on first use, so ``import terminal.sandbox.cli`` stays cheap and

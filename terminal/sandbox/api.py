@@ -1,10 +1,12 @@
-"""Blink's GraphQL operations, resolved against the sandbox ledger with graphql-core."""
+"""Blink's GraphQL operations, resolved against the sandbox ledger with graphql-core.
+
+Queries and mutations are here; the subscriptions are in :mod:`terminal.sandbox.subscriptions`.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -24,12 +26,14 @@ from graphql.language import DocumentNode, OperationDefinitionNode
 
 from terminal.errors import BlinkRejected
 from terminal.sandbox import shapes
-from terminal.sandbox.hub import TICK, Hub
+from terminal.sandbox.faults import Faults, Tamper
+from terminal.sandbox.hub import Hub
 from terminal.sandbox.invoices import NODE_PUBKEY
-from terminal.sandbox.ledger import WALLET_ERROR, ApiKey, Invoice, Ledger
+from terminal.sandbox.ledger import WALLET_ERROR, ApiKey, Ledger
+from terminal.sandbox.lookups import find_by_hash, find_by_request, top_error
+from terminal.sandbox.prices import PriceBoard, UnknownCurrency, currency_shape, realtime_price
+from terminal.sandbox.subscriptions import Streams
 
-_HASH = re.compile(r"^[0-9a-f]{64}$")
-PRICE_CHANNEL = "price"
 READ_DENIED = "API key not authorized to read data"
 MUTATION_DENIED = "API key not authorized to execute mutations"
 
@@ -42,22 +46,15 @@ def load_schema() -> GraphQLSchema:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking: the key from the header or ``connection_init``, or None (public)."""
+    """Who is asking (the key from the header or ``connection_init``, or None: public), and
+    the falsification a ``tamper`` fault asks of this request's answer."""
 
     key: ApiKey | None = None
-
-
-def _top(message: str, code: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code})
+    tamper: Tamper | None = None
 
 
 def _err(exc: BlinkRejected) -> dict[str, Any]:
-    return {
-        "__typename": "GraphQLApplicationError",
-        "message": exc.blink_message,
-        "code": exc.code,
-        "path": None,
-    }
+    return shapes.app_error(exc.blink_message, exc.code)
 
 
 def _require_scope(key: ApiKey, any_of: set[str]) -> None:
@@ -68,24 +65,33 @@ def _require_scope(key: ApiKey, any_of: set[str]) -> None:
 
 def root_fields(document: DocumentNode, operation_name: str | None) -> tuple[str, set[str]]:
     """The operation kind ("query", "mutation", "subscription") and its root field names."""
+    op = chosen_operation(document, operation_name)
+    if op is None:
+        return "query", set()
+    names = {s.name.value for s in op.selection_set.selections if hasattr(s, "name")}
+    return op.operation.value, names
+
+
+def chosen_operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode | None:
+    """The operation a request runs: the one named, or the first."""
     ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [
         o for o in ops if operation_name is None or (o.name and o.name.value == operation_name)
     ]
-    if not chosen:
-        return "query", set()
-    op = chosen[0]
-    names = {s.name.value for s in op.selection_set.selections if hasattr(s, "name")}
-    return op.operation.value, names
+    return chosen[0] if chosen else None
 
 
 class BlinkApi:
     """The schema with resolvers attached; executes queries, mutations and subscriptions."""
 
-    def __init__(self, ledger: Ledger, hub: Hub) -> None:
+    def __init__(self, ledger: Ledger, hub: Hub, prices: PriceBoard, faults: Faults) -> None:
         self.ledger = ledger
         self.hub = hub
+        self.prices = prices
         self.schema = load_schema()
+        self.streams = Streams(ledger, hub, prices, faults)
         self._wire()
 
     # plumbing
@@ -99,14 +105,25 @@ class BlinkApi:
         on("Query", "me", self._me)
         on("Query", "authorization", self._authorization)
         on("Query", "accountDefaultWallet", self._account_default_wallet)
+        on("Query", "realtimePrice", self._realtime_price)
+        on("Query", "currencyList", self._currency_list)
+        on("Query", "globals", self._globals)
         on(
             "Query",
-            "realtimePrice",
-            lambda _r, _i, currency="USD": shapes.price(self.ledger.clock, currency),
+            "lnInvoicePaymentStatusByHash",
+            lambda _r, _i, input: shapes.status(
+                self.ledger, find_by_hash(self.ledger, input.get("paymentHash")), payload=False
+            ),
         )
-        on("Query", "globals", self._globals)
-        on("Query", "lnInvoicePaymentStatusByHash", self._status_by_hash)
-        on("Query", "lnInvoicePaymentStatusByPaymentRequest", self._status_by_request)
+        on(
+            "Query",
+            "lnInvoicePaymentStatusByPaymentRequest",
+            lambda _r, _i, input: shapes.status(
+                self.ledger,
+                find_by_request(self.ledger, input.get("paymentRequest")),
+                payload=False,
+            ),
+        )
         on("ConsumerAccount", "walletById", self._wallet_by_id)
         for wallet_type in ("BTCWallet", "UsdWallet"):
             on(wallet_type, "invoiceByPaymentHash", self._invoice_by_hash)
@@ -116,15 +133,7 @@ class BlinkApi:
         on("Mutation", "lnInvoicePaymentSend", self._payment_send)
         sub = self.schema.subscription_type
         assert sub is not None
-        subs: dict[str, Callable[..., AsyncIterator[Any]]] = {
-            "lnInvoicePaymentStatusByHash": self._sub_status_by_hash,
-            "lnInvoicePaymentStatusByPaymentRequest": self._sub_status_by_request,
-            "myUpdates": self._sub_my_updates,
-            "realtimePrice": self._sub_price,
-        }
-        for name, gen in subs.items():
-            sub.fields[name].subscribe = gen
-            sub.fields[name].resolve = lambda event, _info, **_kw: event
+        self.streams.wire(sub)
 
     def execute(
         self,
@@ -144,21 +153,20 @@ class BlinkApi:
         variables: dict[str, Any] | None,
         op: str | None,
         caller: Caller,
-    ) -> AsyncIterator[ExecutionResult] | ExecutionResult:
-        """Start a subscription: an iterator of results, or one result carrying errors."""
+    ) -> Any:
+        """Start a subscription: an async iterator of results, or one result carrying errors."""
         result = subscribe(self.schema, document, None, caller, variables, op)
         if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
             result = await result
-        return result  # type: ignore[return-value]  # graphql-core's union of awaitables
+        return result
 
-    def parse(self, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
-        """Parse and validate against the subset; a document, or the errors."""
-        try:
-            document = parse(query)
-        except GraphQLError as exc:
-            return None, [exc]
-        errors = validate(self.schema, document)
-        return (None, list(errors)) if errors else (document, [])
+    def parse(self, query: str) -> DocumentNode:
+        """Parse a document; ``GraphQLError`` (a syntax error) if it does not parse."""
+        return parse(query)
+
+    def validate(self, document: DocumentNode) -> list[GraphQLError]:
+        """The document's validation errors against the subset (none: it may run)."""
+        return list(validate(self.schema, document))
 
     # auth helpers
 
@@ -166,9 +174,9 @@ class BlinkApi:
     def _reader(info: Any) -> ApiKey:
         key: ApiKey | None = info.context.key
         if key is None:
-            raise _top("Not authenticated", "NOT_AUTHENTICATED")
+            raise top_error("Not authenticated", "NOT_AUTHENTICATED")
         if "READ" not in key.scopes:
-            raise _top(READ_DENIED, "NOT_AUTHORIZED")
+            raise top_error(READ_DENIED, "NOT_AUTHORIZED")
         return key
 
     def _owned_wallet(self, key: ApiKey, wallet_id: object) -> str:
@@ -198,7 +206,7 @@ class BlinkApi:
     def _wallet_by_id(self, account: dict[str, Any], _info: Any, walletId: str) -> dict[str, Any]:
         wallet = self.ledger.wallet(walletId)
         if wallet is None or wallet.username != account["username"]:
-            raise _top("Invalid walletId for account.", "INVALID_INPUT")
+            raise top_error("Invalid walletId for account.", "INVALID_INPUT")
         return shapes.wallet(self.ledger, wallet.id)
 
     def _invoice_by_hash(
@@ -206,7 +214,12 @@ class BlinkApi:
     ) -> dict[str, Any]:
         invoice = self.ledger.invoices.get(paymentHash)
         if invoice is None or invoice.wallet_id != wallet["id"]:
-            raise _top("Invoice not found for this wallet", "NOT_FOUND")
+            # A guess at Blink's answer: the wallet-invoice lookup fails with
+            # CouldNotFindWalletInvoiceError, which core's error map words like this.
+            raise top_error(
+                f"User tried to pay invoice with hash {paymentHash}, but it does not exist",
+                "LIGHTNING_PAYMENT_ERROR",
+            )
         return shapes.invoice(self.ledger, invoice)
 
     def _txs_by_hash(
@@ -222,81 +235,71 @@ class BlinkApi:
     ) -> dict[str, Any]:
         found = next((a for a in self.ledger.accounts if a.lower() == str(username).lower()), None)
         if found is None:
-            raise _top(f"Account does not exist for username {username}", "NOT_FOUND")
+            raise top_error(f"Account does not exist for username {username}", "NOT_FOUND")
         wallet = self.ledger.wallet_of(found, walletCurrency or "BTC")
         return shapes.public_wallet(wallet.id, wallet.currency)
+
+    def _realtime_price(self, _root: Any, _info: Any, currency: str | None = "USD") -> Any:
+        # Blink's argument defaults to USD whoever asks; an explicit null is read as USD too.
+        code = currency or "USD"
+        try:
+            return realtime_price(self.prices.quote(code))
+        except UnknownCurrency as exc:
+            raise top_error(f"Unsupported display currency {code}", "INVALID_INPUT") from exc
+
+    def _currency_list(self, _root: Any, _info: Any) -> list[dict[str, Any]]:
+        return [currency_shape(c) for c in self.prices.currencies()]
 
     def _globals(self, _root: Any, _info: Any) -> dict[str, Any]:
         return {
             "network": "mainnet",
+            # The key that signs every sandbox invoice: a payee in this list is "ours".
             "nodesIds": [NODE_PUBKEY],
             "lightningAddressDomain": "blink.sv",
         }
-
-    def _find_by_hash(self, payment_hash: object) -> Invoice:
-        if not isinstance(payment_hash, str) or not _HASH.match(payment_hash):
-            raise _top("Invalid value for PaymentHash", "INVALID_INPUT")
-        invoice = self.ledger.invoices.get(payment_hash)
-        if invoice is None:
-            raise _top("Invoice not found", "NOT_FOUND")
-        return invoice
-
-    def _find_by_request(self, payment_request: object) -> Invoice:
-        try:
-            invoice = self.ledger.invoice_by_request(str(payment_request))
-        except BlinkRejected as exc:
-            raise _top(exc.blink_message, exc.code or "INVOICE_DECODE_ERROR") from exc
-        if invoice is None:
-            raise _top("Invoice not found", "NOT_FOUND")
-        return invoice
-
-    def _status_by_hash(self, _root: Any, _info: Any, input: dict[str, Any]) -> dict[str, Any]:
-        return shapes.status(
-            self.ledger, self._find_by_hash(input.get("paymentHash")), payload=False
-        )
-
-    def _status_by_request(self, _root: Any, _info: Any, input: dict[str, Any]) -> dict[str, Any]:
-        return shapes.status(
-            self.ledger, self._find_by_request(input.get("paymentRequest")), payload=False
-        )
 
     # mutations
 
     def _invoice_create(self, _root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
         key: ApiKey | None = info.context.key
         if key is None:
-            raise _top("Not authenticated", "NOT_AUTHENTICATED")
+            raise top_error("Not authenticated", "NOT_AUTHENTICATED")
         try:
             _require_scope(key, {"RECEIVE", "WRITE"})
             wallet_id = self._owned_wallet(key, input.get("walletId"))
-            invoice = self.ledger.create_invoice(
-                wallet_id,
-                input.get("amount"),
-                input.get("memo"),
-                input.get("expiresIn"),
-                input.get("externalId"),
-            )
         except BlinkRejected as exc:
             return {"invoice": None, "errors": [_err(exc)]}
-        return {"invoice": shapes.invoice(self.ledger, invoice), "errors": []}
+        return self._make_invoice(wallet_id, input, info.context.tamper)
 
-    def _invoice_create_for(self, _root: Any, _info: Any, input: dict[str, Any]) -> dict[str, Any]:
+    def _invoice_create_for(self, _root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        return self._make_invoice(str(input.get("recipientWalletId")), input, info.context.tamper)
+
+    def _make_invoice(
+        self, wallet_id: str, input: dict[str, Any], tamper: Tamper | None
+    ) -> dict[str, Any]:
+        """Issue the invoice; a ``tamper`` fault changes what it really is, not what JSON says."""
+        amount = input.get("amount")
+        if tamper is not None and tamper.payee is not None:
+            wallet_id = self.ledger.wallet_of(tamper.payee).id
+        real_amount = tamper.amount_sats if tamper and tamper.amount_sats else amount
         try:
             invoice = self.ledger.create_invoice(
-                str(input.get("recipientWalletId")),
-                input.get("amount"),
+                wallet_id,
+                real_amount,
                 input.get("memo"),
                 input.get("expiresIn"),
                 input.get("externalId"),
             )
         except BlinkRejected as exc:
             return {"invoice": None, "errors": [_err(exc)]}
-        return {"invoice": shapes.invoice(self.ledger, invoice), "errors": []}
+        shown = shapes.invoice(self.ledger, invoice)
+        shown["satoshis"] = amount  # what was asked for, whatever the BOLT11 says
+        return {"invoice": shown, "errors": []}
 
     def _payment_send(self, _root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
         key: ApiKey | None = info.context.key
         if key is None:
-            raise _top("Not authenticated", "NOT_AUTHENTICATED")
+            raise top_error("Not authenticated", "NOT_AUTHENTICATED")
         try:
             _require_scope(key, {"WRITE"})
             wallet_id = self._owned_wallet(key, input.get("walletId"))
@@ -310,80 +313,3 @@ class BlinkApi:
             if result.transaction
             else None,
         }
-
-    # subscriptions
-
-    async def _watch(self, invoice: Invoice) -> AsyncIterator[dict[str, Any]]:
-        """§4.7: the current status at once, PAID on settle, EXPIRED ~1 s after expiry; no end."""
-        clock = self.ledger.clock
-        with self.hub.listen(f"invoice:{invoice.payment_hash}") as queue:
-            current = shapes.status(self.ledger, invoice, payload=True)
-            yield current
-            expired_sent = current["status"] == "EXPIRED"
-            while True:
-                timeout = None
-                if not expired_sent and invoice.paid_at is None:
-                    timeout = max(0.0, invoice.expires_at + 1.0 - clock.now())
-                try:
-                    event = await asyncio.wait_for(queue.get(), timeout)
-                except TimeoutError:
-                    event = TICK
-                if event is TICK:
-                    due = clock.now() >= invoice.expires_at + 1.0
-                    if due and not expired_sent and invoice.paid_at is None:
-                        expired_sent = True
-                        yield shapes.status(self.ledger, invoice, payload=True)
-                else:
-                    yield shapes.status(self.ledger, invoice, payload=True)
-
-    def _sub_status_by_hash(
-        self, _root: Any, _info: Any, input: dict[str, Any]
-    ) -> AsyncIterator[dict[str, Any]]:
-        return self._sub_status(lambda: self._find_by_hash(input.get("paymentHash")))
-
-    def _sub_status_by_request(
-        self, _root: Any, _info: Any, input: dict[str, Any]
-    ) -> AsyncIterator[dict[str, Any]]:
-        return self._sub_status(lambda: self._find_by_request(input.get("paymentRequest")))
-
-    async def _sub_status(self, find: Callable[[], Invoice]) -> AsyncIterator[dict[str, Any]]:
-        """The status subscription: an unknown invoice is one payload with errors, like Blink."""
-        try:
-            invoice = find()
-        except GraphQLError as exc:
-            error = {
-                "__typename": "GraphQLApplicationError",
-                "message": exc.message,
-                "code": None,
-                "path": None,
-            }
-            yield {"errors": [error]}
-            return
-        async for item in self._watch(invoice):
-            yield item
-
-    def _sub_my_updates(self, _root: Any, info: Any) -> AsyncIterator[dict[str, Any]]:
-        key: ApiKey | None = info.context.key
-        if key is None:
-            # Raised before the stream starts, so graphql-ws answers one error then complete.
-            raise _top("Not Authenticated for subscription", "NOT_AUTHENTICATED")
-        return self._my_updates(key)
-
-    async def _my_updates(self, key: ApiKey) -> AsyncIterator[dict[str, Any]]:
-        with self.hub.listen(PRICE_CHANNEL, f"account:{key.username}") as queue:
-            yield {"errors": [], "update": shapes.price(self.ledger.clock, "USD")}
-            while True:
-                event = await queue.get()
-                if event is not TICK:
-                    yield {"errors": [], "update": event}
-
-    async def _sub_price(
-        self, _root: Any, _info: Any, input: dict[str, Any]
-    ) -> AsyncIterator[dict[str, Any]]:
-        currency = input.get("currency") or "USD"
-        with self.hub.listen(PRICE_CHANNEL) as queue:
-            yield {"errors": [], "realtimePrice": shapes.price(self.ledger.clock, currency)}
-            while True:
-                event = await queue.get()
-                if event is not TICK:
-                    yield {"errors": [], "realtimePrice": shapes.price(self.ledger.clock, currency)}

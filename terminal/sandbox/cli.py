@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import errno
 import json
+import signal
 import sys
 import urllib.error
 import urllib.request
@@ -36,7 +37,7 @@ def add_sandbox_verbs(subparsers: Any) -> None:
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
-    """Run the sandbox until Ctrl-C; print where everything is."""
+    """Run the sandbox until Ctrl-C or SIGTERM; print where everything is."""
     from terminal.sandbox import SandboxMissing, require_server
 
     try:
@@ -74,15 +75,21 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print(f"control  {sandbox.control_url}")
         for name in sandbox.ledger.accounts:
             btc = sandbox.wallet_id(name)
-            print(f"account  {name:<9} BTC wallet {btc}  balance {sandbox.balance(name)} sats")
+            print(f"account  {name:<10} BTC wallet {btc}  balance {sandbox.balance(name)} sats")
         if args.keys_dir:
             for name, path in sandbox.write_keys(args.keys_dir).items():
                 print(f"key      {name:<22} {path}")
         else:
             print("keys     not written (pass --keys-dir DIR to get them as 0600 files)")
         sys.stdout.flush()
+        # SIGTERM (systemd, a test harness) and Ctrl-C stop it cleanly: every socket is closed
+        # with 1001 "Going away", as Blink's graphql-ws server does when it shuts down.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
         try:
-            await asyncio.Event().wait()
+            await stop.wait()
         finally:
             await sandbox.stop()
         return 0  # pragma: no cover - the wait above ends only by Ctrl-C

@@ -10,6 +10,7 @@ from typing import Any
 from terminal.sandbox.faults import Faults
 
 TICK = object()  # the clock moved: re-check expiry timers; never lost
+PRICE_TICK = object()  # the price service published: send the channel's currency's price now
 
 
 class Hub:

@@ -17,14 +17,14 @@ from bolt11 import (
     Tags,
 )
 from bolt11.exceptions import Bolt11Exception
-from coincurve import PrivateKey
 
 from terminal.errors import BlinkRejected
 
-# One node key per process is enough: the terminal only checks the signature recovers, and a
-# stable payee across sandboxes in one test run makes ``globals.nodesIds`` easy to compare.
-_NODE_KEY = PrivateKey()
-NODE_PUBKEY = _NODE_KEY.public_key.format(compressed=True).hex()
+# One node key per process is enough, and a stable payee across sandboxes in one test run makes
+# ``globals.nodesIds`` easy to compare. 32 random bytes are a valid secp256k1 secret key but
+# with odds of about 1 in 2^128. bolt11 signs with it itself, so the sandbox needs no direct
+# secp256k1 library (bolt11's own dependency does the work).
+_NODE_SECRET = secrets.token_bytes(32).hex()
 _MIN_FINAL_CLTV = 40
 
 
@@ -67,7 +67,7 @@ def make_invoice(amount_sats: int, memo: str, expiry_s: int, *, now: float) -> M
         tags=tags,
         amount_msat=MilliSatoshi(amount_sats * 1000) if amount_sats else None,
     )
-    request = bolt11.encode(invoice, private_key=_NODE_KEY.secret.hex())
+    request = bolt11.encode(invoice, private_key=_NODE_SECRET)
     return MadeInvoice(
         payment_request=request,
         payment_hash=payment_hash,
@@ -92,3 +92,14 @@ def payment_hash_of(payment_request: str) -> str:
         ) from exc
     payment_hash: str = decoded.payment_hash
     return payment_hash
+
+
+def _node_pubkey() -> str:
+    """The node's public key, as a payer recovers it from any invoice the node signed."""
+    probe = make_invoice(1, "", 60, now=0.0)
+    payee = bolt11.decode(probe.payment_request).payee
+    assert payee is not None  # a signed invoice always recovers its payee
+    return payee
+
+
+NODE_PUBKEY = _node_pubkey()

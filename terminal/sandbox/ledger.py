@@ -2,6 +2,11 @@
 
 Every rule cites API-NOTES (``/work/shared/blink/API-NOTES.md``): §3 input rules, §5 payment
 results and intraledger settlement, §4.8 memo visibility, §7 "Corrections".
+
+Expiry: a payment from another Blink wallet (``lnInvoicePaymentSend``, settled intraledger) does
+not check the invoice's expiry, as on the real Blink: it settles an expired invoice, whose status
+then reads PAID. A payment from outside Blink (:meth:`Ledger.pay_external`, over Lightning) is
+refused once the invoice has expired.
 """
 
 from __future__ import annotations
@@ -11,11 +16,37 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from terminal.errors import BlinkRejected
+from terminal.sandbox.clock import Clock
 from terminal.sandbox.invoices import make_invoice, payment_hash_of
+from terminal.sandbox.records import (
+    EXTERNAL_PAYER,
+    Account,
+    ApiKey,
+    Invoice,
+    Payment,
+    PayRequest,
+    PayResult,
+    Transaction,
+    Wallet,
+)
+from terminal.sandbox.rules import ALREADY_PAID_WINDOW_S, repeat_is_already_paid
+
+__all__ = [
+    "ALREADY_PAID_WINDOW_S",
+    "EXTERNAL_PAYER",
+    "Account",
+    "ApiKey",
+    "Clock",
+    "Invoice",
+    "Ledger",
+    "PayRequest",
+    "PayResult",
+    "Payment",
+    "Transaction",
+    "Wallet",
+]
 
 EXTERNAL_ID = re.compile(r"^[a-z0-9_-]{1,100}$")  # §3, lowercase only
 MIN_EXPIRY_MIN = 1
@@ -23,140 +54,10 @@ MAX_EXPIRY_MIN = 24 * 60
 DEFAULT_EXPIRY_MIN = 4 * 60  # §3: 4 h for invoices with an amount
 MAX_MEMO_BYTES = 639
 MEMO_SHARING_SATS = 50  # §4.8: received memos below this are hidden
-ALREADY_PAID_WINDOW_S = 300.0  # §5/§7: same wallet retrying within ~5 min
 WALLET_ERROR = (
     "Unexpected error occurred, please try again or contact support if it persists "
     "(code: InvalidWalletForAccountError)"
 )
-
-
-class Clock:
-    """Wall time plus an offset tests move forward, so invoices expire without waiting."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-        self._listeners: list[Callable[[], None]] = []
-
-    def now(self) -> float:
-        """Sandbox Unix time in seconds."""
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        """Move sandbox time forward by ``seconds`` and wake every expiry timer."""
-        self.offset += seconds
-        for listener in list(self._listeners):
-            listener()
-
-    def on_advance(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` after every :meth:`advance`."""
-        self._listeners.append(listener)
-
-
-@dataclass
-class Wallet:
-    """One wallet of an account; balance in sats (BTC) or cents (USD)."""
-
-    id: str
-    username: str
-    currency: str
-    balance: int = 0
-
-
-@dataclass
-class Account:
-    """A Blink account with a BTC and a USD wallet."""
-
-    username: str
-    id: str
-    user_id: str
-    wallets: list[Wallet]
-
-    @property
-    def default_wallet(self) -> Wallet:
-        """The BTC wallet, which is every sandbox account's default."""
-        return self.wallets[0]
-
-
-@dataclass(frozen=True)
-class ApiKey:
-    """A key with its account and scopes; the value is never logged."""
-
-    name: str
-    value: str = field(repr=False)
-    username: str = ""
-    scopes: frozenset[str] = frozenset()
-
-
-@dataclass
-class Invoice:
-    """An invoice the sandbox's node issued, with the secret that settles it."""
-
-    payment_request: str
-    payment_hash: str
-    preimage: str
-    payment_secret: str
-    wallet_id: str
-    amount: int
-    memo: str
-    external_id: str
-    created_at: int
-    expires_at: float
-    paid_at: float | None = None
-    paid_by: str | None = None
-
-    def status(self, now: float) -> str:
-        """PENDING, PAID or EXPIRED at sandbox time ``now``."""
-        if self.paid_at is not None:
-            return "PAID"
-        return "EXPIRED" if now >= self.expires_at else "PENDING"
-
-
-@dataclass
-class Transaction:
-    """One side of a settled payment, as ``Transaction`` in the schema shows it."""
-
-    id: str
-    wallet_id: str
-    direction: str
-    amount: int
-    memo: str | None
-    external_id: str | None
-    created_at: int
-    payment_hash: str
-    payment_request: str
-    counterparty_wallet_id: str
-    counterparty_username: str
-    preimage: str
-    status: str = "SUCCESS"
-
-
-@dataclass(frozen=True)
-class Payment:
-    """A settled payment of an invoice."""
-
-    payment_hash: str
-    payer_wallet_id: str
-    receiver_wallet_id: str
-    amount: int
-    at: float
-
-
-class PayRequest(NamedTuple):
-    """An ``lnInvoicePaymentSend`` the sandbox received, and what it answered."""
-
-    at: float  # time.monotonic()
-    wallet_id: str
-    payment_hash: str
-    outcome: str
-
-
-@dataclass
-class PayResult:
-    """What ``lnInvoicePaymentSend`` answers: a status, payload errors, the payer's transaction."""
-
-    status: str
-    errors: list[BlinkRejected] = field(default_factory=list)
-    transaction: Transaction | None = None
 
 
 def new_key() -> str:
@@ -180,13 +81,15 @@ class Ledger:
 
     # accounts and keys
 
-    def add_account(self, username: str, btc_balance: int = 0) -> Account:
+    def add_account(
+        self, username: str, btc_balance: int = 0, display_currency: str = "USD"
+    ) -> Account:
         """Open an account with a funded BTC wallet and an empty USD wallet."""
         wallets = [
             Wallet(str(uuid.uuid4()), username, "BTC", btc_balance),
             Wallet(str(uuid.uuid4()), username, "USD", 0),
         ]
-        account = Account(username, str(uuid.uuid4()), str(uuid.uuid4()), wallets)
+        account = Account(username, str(uuid.uuid4()), str(uuid.uuid4()), wallets, display_currency)
         self.accounts[username] = account
         return account
 
@@ -286,7 +189,7 @@ class Ledger:
     # paying
 
     def pay(self, wallet_id: str, payment_request: str, memo: str | None = None) -> PayResult:
-        """Pay an invoice from ``wallet_id``: the rules of API-NOTES §5 and §7."""
+        """Pay an invoice from a Blink wallet (``lnInvoicePaymentSend``): API-NOTES §5 and §7."""
         try:
             payment_hash: str | BlinkRejected = payment_hash_of(payment_request)
         except BlinkRejected as exc:
@@ -299,6 +202,22 @@ class Ledger:
         self.pay_requests.append(PayRequest(time.monotonic(), wallet_id, known, outcome))
         return result
 
+    def pay_external(self, payment_request: str) -> PayResult:
+        """Pay an invoice from a wallet outside Blink, over Lightning.
+
+        Unlike a Blink payer, an outside payment needs the invoice unexpired: Blink's node no
+        longer accepts an HTLC for an expired invoice.
+        """
+        invoice = self.invoice_by_request(payment_request)
+        if invoice is None:
+            return PayResult("FAILURE", [_no_route()])
+        if invoice.paid_at is not None:
+            return PayResult("FAILURE", [_already_paid()])
+        now = self.clock.now()
+        if now >= invoice.expires_at:
+            return PayResult("FAILURE", [_expired()])
+        return PayResult("SUCCESS", [], self._settle(invoice, None, None, now))
+
     def _pay(
         self, wallet_id: str, payment_hash: str | BlinkRejected, memo: str | None
     ) -> PayResult:
@@ -310,33 +229,19 @@ class Ledger:
         invoice = self.invoices.get(payment_hash)
         if invoice is None:
             # Not our node's invoice: the real Blink would route it out over Lightning.
-            return PayResult(
-                "FAILURE",
-                [BlinkRejected("Unable to find a route for payment", "ROUTE_FINDING_ERROR")],
-            )
+            return PayResult("FAILURE", [_no_route()])
         if invoice.wallet_id == payer.id:
             return PayResult(
                 "FAILURE", [BlinkRejected("User tried to pay themselves", "CANT_PAY_SELF")]
             )
         now = self.clock.now()
         if invoice.paid_at is not None:
-            if invoice.paid_by == payer.id and now - invoice.paid_at <= ALREADY_PAID_WINDOW_S:
+            if repeat_is_already_paid(invoice.paid_by == payer.id, invoice.paid_at, now):
                 previous = self._transaction(payer.id, invoice.payment_hash)
                 return PayResult("ALREADY_PAID", [], previous)
-            return PayResult(
-                "FAILURE",
-                [BlinkRejected("Invoice is already paid", "LIGHTNING_PAYMENT_ERROR")],
-            )
-        if now >= invoice.expires_at:
-            return PayResult(
-                "FAILURE",
-                [
-                    BlinkRejected(
-                        "Invoice already expired, or has bad payment hash",
-                        "LIGHTNING_PAYMENT_ERROR",
-                    )
-                ],
-            )
+            return PayResult("FAILURE", [_already_paid()])
+        # No expiry check: a Blink-to-Blink payment of an invoice settles in Blink's ledger, and
+        # on the real Blink that path pays an expired invoice too (found by review, issue 10).
         if payer.currency != "BTC":
             return PayResult("FAILURE", [BlinkRejected("Invalid wallet currency", "INVALID_INPUT")])
         if payer.balance < invoice.amount:
@@ -351,28 +256,34 @@ class Ledger:
             )
         return PayResult("SUCCESS", [], self._settle(invoice, payer, memo, now))
 
-    def _settle(self, invoice: Invoice, payer: Wallet, memo: str | None, now: float) -> Transaction:
+    def _settle(
+        self, invoice: Invoice, payer: Wallet | None, memo: str | None, now: float
+    ) -> Transaction | None:
+        """Move the money; the payer's SEND transaction (None for an outside payer)."""
         receiver = self.wallet(invoice.wallet_id)
         assert receiver is not None  # invoices are only issued into existing wallets
-        payer.balance -= invoice.amount
         receiver.balance += invoice.amount
         invoice.paid_at = now
-        invoice.paid_by = payer.id
+        invoice.paid_by = payer.id if payer else EXTERNAL_PAYER
         stamp = int(now)
-        sent = Transaction(
-            id=secrets.token_hex(12),
-            wallet_id=payer.id,
-            direction="SEND",
-            amount=-invoice.amount,
-            memo=memo or invoice.memo or None,
-            external_id=None,
-            created_at=stamp,
-            payment_hash=invoice.payment_hash,
-            payment_request=invoice.payment_request,
-            counterparty_wallet_id=receiver.id,
-            counterparty_username=receiver.username,
-            preimage=invoice.preimage,
-        )
+        sent = None
+        if payer is not None:
+            payer.balance -= invoice.amount
+            sent = Transaction(
+                id=secrets.token_hex(12),
+                wallet_id=payer.id,
+                direction="SEND",
+                amount=-invoice.amount,
+                memo=memo or invoice.memo or None,
+                external_id=None,
+                created_at=stamp,
+                payment_hash=invoice.payment_hash,
+                payment_request=invoice.payment_request,
+                counterparty_wallet_id=receiver.id,
+                counterparty_username=receiver.username,
+                preimage=invoice.preimage,
+            )
+            self.transactions.append(sent)
         # §7: the receiver sees the invoice's memo, hidden below the spam threshold (§4.8).
         shown_memo = invoice.memo if invoice.amount >= MEMO_SHARING_SATS and invoice.memo else None
         received = Transaction(
@@ -385,13 +296,20 @@ class Ledger:
             created_at=stamp,
             payment_hash=invoice.payment_hash,
             payment_request=invoice.payment_request,
-            counterparty_wallet_id=payer.id,
-            counterparty_username=payer.username,
+            counterparty_wallet_id=payer.id if payer else "",
+            counterparty_username=payer.username if payer else "",
             preimage=invoice.preimage,
+            via="intraledger" if payer else "lightning",
         )
-        self.transactions += [sent, received]
+        self.transactions.append(received)
         self.payments.append(
-            Payment(invoice.payment_hash, payer.id, receiver.id, invoice.amount, now)
+            Payment(
+                invoice.payment_hash,
+                payer.id if payer else EXTERNAL_PAYER,
+                receiver.id,
+                invoice.amount,
+                now,
+            )
         )
         for listener in list(self.on_settled):
             listener(invoice, received)
@@ -414,3 +332,17 @@ class Ledger:
     def payments_for(self, payment_hash: str) -> list[Payment]:
         """Every settled payment of that invoice (more than one would be a double payment)."""
         return [p for p in self.payments if p.payment_hash == payment_hash]
+
+
+def _no_route() -> BlinkRejected:
+    return BlinkRejected("Unable to find a route for payment", "ROUTE_FINDING_ERROR")
+
+
+def _already_paid() -> BlinkRejected:
+    return BlinkRejected("Invoice is already paid", "LIGHTNING_PAYMENT_ERROR")
+
+
+def _expired() -> BlinkRejected:
+    return BlinkRejected(
+        "Invoice already expired, or has bad payment hash", "LIGHTNING_PAYMENT_ERROR"
+    )

@@ -9,27 +9,47 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from email.utils import formatdate
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiohttp import web
-from graphql import GraphQLError
 
 from terminal.config_table import is_loopback
 from terminal.errors import ConfigError
 from terminal.sandbox import shapes
-from terminal.sandbox.api import PRICE_CHANNEL, BlinkApi, Caller, root_fields
+from terminal.sandbox.api import BlinkApi
+from terminal.sandbox.clock import Clock
 from terminal.sandbox.control import add_control_routes
-from terminal.sandbox.faults import Faults, HttpFault
-from terminal.sandbox.hub import Hub
-from terminal.sandbox.ledger import Clock, Invoice, Ledger, Transaction
-from terminal.sandbox.ws import KEEPALIVE_S, SUBPROTOCOL, GraphqlWsSession
+from terminal.sandbox.faults import Faults
+from terminal.sandbox.http_endpoint import HttpEndpoint
+from terminal.sandbox.hub import PRICE_TICK, Hub
+from terminal.sandbox.ledger import Invoice, Ledger, Transaction
+from terminal.sandbox.prices import PriceBoard
+from terminal.sandbox.stats import Stats
+from terminal.sandbox.subscriptions import account_channel, invoice_channel, price_channel
+from terminal.sandbox.ws import (
+    AUTH_LOOKUP_S,
+    KEEPALIVE_S,
+    SUBPROTOCOL,
+    GraphqlWsSession,
+    SocketTimings,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CUSTOMER_FUNDS = 100_000_000
-KEY_NAMES = ("blinkpos", "merchant", "customer", "blinkpos_receive_only", "blinkpos_read_only")
+# A Blink username allows letters, digits and "_" only, so the tip recipient is "staff_tips".
+TIP_RECIPIENT = "staff_tips"
+KEY_NAMES = (
+    "blinkpos",
+    "merchant",
+    "customer",
+    "blinkpos_receive_only",
+    "blinkpos_read_only",
+    TIP_RECIPIENT,
+)
 
 
 def require_loopback(host: str) -> None:
@@ -47,19 +67,24 @@ class Sandbox:
         port: int = 0,
         price_interval: float = 30.0,
         init_timeout: float = 3.0,
+        keepalive: float = KEEPALIVE_S,
+        auth_lookup: float = AUTH_LOOKUP_S,
     ) -> None:
         require_loopback(host)
         self.host = host
         self.port = port
         self.price_interval = price_interval
-        self.init_timeout = init_timeout
+        self.timings = SocketTimings(init_timeout, keepalive, auth_lookup)
         self.clock = Clock()
         self.faults = Faults()
+        self.stats = Stats()
         self.hub = Hub(self.faults)
         self.ledger = Ledger(self.clock)
-        self.api = BlinkApi(self.ledger, self.hub)
+        self.prices = PriceBoard(self.clock)
+        self.api = BlinkApi(self.ledger, self.hub, self.prices, self.faults)
+        self.http = HttpEndpoint(self)
         self.keys: dict[str, str] = {}
-        self._sockets: dict[web.WebSocketResponse, web.Request] = {}
+        self._sockets: dict[web.WebSocketResponse, GraphqlWsSession] = {}
         self._runner: web.AppRunner | None = None
         self._price_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -70,18 +95,22 @@ class Sandbox:
         self.ledger.on_settled.append(
             lambda invoice, tx: self._in_loop(lambda: self._publish_settlement(invoice, tx))
         )
-        self.faults.bind_dropper(lambda: self._in_loop(self._drop_sockets))
+        self.faults.bind_dropper(
+            lambda: self._in_loop(self._drop_sockets), lambda: self._in_loop(self.http.cut)
+        )
 
     def _open_accounts(self) -> None:
         self.ledger.add_account("blinkpos")
         self.ledger.add_account("merchant")
         self.ledger.add_account("customer", CUSTOMER_FUNDS)
+        self.ledger.add_account(TIP_RECIPIENT)
         grants = {
             "blinkpos": ("blinkpos", {"READ", "RECEIVE", "WRITE"}),
             "merchant": ("merchant", {"READ"}),
             "customer": ("customer", {"READ", "WRITE"}),
             "blinkpos_receive_only": ("blinkpos", {"RECEIVE"}),
             "blinkpos_read_only": ("blinkpos", {"READ"}),
+            TIP_RECIPIENT: (TIP_RECIPIENT, {"READ"}),
         }
         for name, (username, scopes) in grants.items():
             self.keys[name] = self.ledger.add_key(name, username, scopes).value
@@ -94,7 +123,8 @@ class Sandbox:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         app = web.Application()
-        app.router.add_post("/graphql", self._http)
+        app.on_response_prepare.append(self._date_header)
+        app.router.add_post("/graphql", self.http.handle)
         app.router.add_get("/graphql", self._ws)
         add_control_routes(app, self)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -108,15 +138,15 @@ class Sandbox:
         log.info("sandbox listening on %s", self.http_url)
 
     async def stop(self) -> None:
-        """Close every socket and the listener."""
+        """Close every socket with 1001 "Going away" (as graphql-ws does), then the listener."""
         self._stopping.set()
+        self.http.cancel_held()
         if self._price_task:
             self._price_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._price_task
-        for ws in list(self._sockets):
-            with contextlib.suppress(Exception):
-                await ws.close(code=1001, message=b"sandbox stopping")
+        closing = [ws.close(code=1001, message=b"Going away") for ws in list(self._sockets)]
+        await asyncio.gather(*closing, return_exceptions=True)
         if self._runner:
             await self._runner.cleanup()
             self._runner = None
@@ -180,6 +210,16 @@ class Sandbox:
         result = self.ledger.pay(self.wallet_id(payer), invoice.payment_request)
         return invoice, result.status
 
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`stop` has begun."""
+        return self._stopping.is_set()
+
+    async def wait(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less if the sandbox stops meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
     def _in_loop(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` on the sandbox's loop thread (tests may poke from another thread)."""
         loop = self._loop
@@ -199,130 +239,57 @@ class Sandbox:
     # events
 
     def _publish_settlement(self, invoice: Invoice, received: Transaction) -> None:
-        self.hub.publish(f"invoice:{invoice.payment_hash}", "PAID")
+        payment_hash = invoice.payment_hash
+        if not self.faults.drops("status", payment_hash):
+            self.hub.publish(invoice_channel(payment_hash), "PAID")
         receiver = self.ledger.wallet(invoice.wallet_id)
-        if receiver is not None:
+        if receiver is not None and not self.faults.drops("myUpdates", payment_hash):
             # §4.8: LnUpdate to the receiver only; the payer's socket hears nothing.
-            self.hub.publish(
-                f"account:{receiver.username}", shapes.ln_update(self.ledger, invoice, received)
-            )
+            update = shapes.ln_update(self.ledger, invoice, received)
+            self.hub.publish(account_channel(receiver.username), update)
 
     async def _tick_prices(self) -> None:
         while True:
             await asyncio.sleep(self.price_interval)
-            self.hub.publish(PRICE_CHANNEL, shapes.price(self.clock, "USD"))
+            self.stats.price_rounds += 1
+            if not self.prices.stale:  # a stopped price service publishes nothing
+                self.stats.price_ticks += 1
+                for currency in self.prices.currencies():
+                    self.hub.publish(price_channel(currency.code), PRICE_TICK)
 
     def _drop_sockets(self) -> int:
         count = 0
-        for ws, request in list(self._sockets.items()):
-            transport = request.transport
-            if transport is not None:
-                transport.abort()  # no close frame: looks like a dead network to the client
-                count += 1
+        for ws, session in list(self._sockets.items()):
+            session.terminate()  # no close frame: looks like a dead network to the client
+            count += 1
             self._sockets.pop(ws, None)
         return count
+
+    async def _date_header(self, _request: web.Request, response: web.StreamResponse) -> None:
+        # Blink's Date, by which the terminal ages a price without trusting its own clock.
+        response.headers["Date"] = formatdate(self.clock.now(), usegmt=True)
 
     # transports
 
     async def _ws(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), heartbeat=KEEPALIVE_S)
+        if not self.faults.ws_up:
+            return self.http.reset(request)
+        # autoping off: the session answers pings itself and counts pongs (see ws.py).
+        ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), autoping=False)
         await ws.prepare(request)
-        self._sockets[ws] = request
+        self.stats.count_ws()
+        session = GraphqlWsSession(
+            ws,
+            request,
+            self.api,
+            self.ledger,
+            self.faults,
+            self.stats,
+            self.timings,
+        )
+        self._sockets[ws] = session
         try:
-            await GraphqlWsSession(ws, self.api, self.ledger, self.init_timeout).run()
+            await session.run()
         finally:
             self._sockets.pop(ws, None)
         return ws
-
-    async def _http(self, request: web.Request) -> web.StreamResponse:
-        if self.faults.latency > 0:
-            await self._wait(self.faults.latency)
-        try:
-            body = await request.json()
-            query = body["query"]
-            assert isinstance(query, str)
-        except (ValueError, KeyError, TypeError, AssertionError):
-            return web.json_response(
-                {"errors": [{"message": "POST body must be JSON with a query string"}]}, status=400
-            )
-        variables = body.get("variables") or None
-        op_name = body.get("operationName") or None
-        document, errors = self.api.parse(query)
-        operations = {op_name} if op_name else set()
-        if document is not None:
-            operations |= root_fields(document, op_name)[1]
-        fault = self.faults.take(operations)
-        if fault is not None and not fault.execute:
-            return await self._fail(request, fault)
-        raw_key = request.headers.get("X-API-KEY")
-        caller = Caller()
-        if raw_key is not None:
-            key = self.ledger.keys.get(raw_key)
-            if key is None:
-                # §1: Oathkeeper refuses an unknown key before GraphQL runs.
-                return web.json_response(
-                    {
-                        "error": {
-                            "code": 401,
-                            "status": "Unauthorized",
-                            "message": "Access credentials are invalid",
-                        }
-                    },
-                    status=401,
-                )
-            caller = Caller(key)
-        answer = self._run(document, errors, variables, op_name, caller)
-        if fault is not None:
-            return await self._fail(request, fault)
-        return web.json_response(answer)
-
-    def _run(
-        self,
-        document: Any,
-        errors: list[GraphQLError],
-        variables: dict[str, Any] | None,
-        op_name: str | None,
-        caller: Caller,
-    ) -> dict[str, Any]:
-        if document is None:
-            return {"errors": [_http_error(e) for e in errors]}
-        kind, _names = root_fields(document, op_name)
-        if kind == "subscription":
-            return {"errors": [{"message": "Subscriptions are served on the WebSocket endpoint"}]}
-        result = self.api.execute(document, variables, op_name, caller)
-        answer: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            answer["errors"] = [_http_error(e) for e in result.errors]
-        return answer
-
-    async def _fail(self, request: web.Request, fault: HttpFault) -> web.StreamResponse:
-        if fault.kind == "429":
-            return web.Response(
-                status=429,
-                text="<html><body><h1>429 Too Many Requests</h1></body></html>",
-                content_type="text/html",
-                headers={"Retry-After": str(self.faults.retry_after)},
-            )
-        if fault.kind == "500":
-            return web.json_response(
-                {"errors": [{"message": "Internal server error", "code": "UNKNOWN_CLIENT_ERROR"}]},
-                status=500,
-            )
-        await self._wait(self.faults.timeout_hold)
-        if request.transport is not None:
-            request.transport.abort()
-        # The connection is gone; aiohttp drops an answer written to an aborted transport.
-        return web.Response(status=504)
-
-    async def _wait(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
-
-
-def _http_error(error: GraphQLError) -> dict[str, Any]:
-    """An error as Blink's core ``formatError`` shows it: ``code`` top-level and in extensions."""
-    shaped: dict[str, Any] = dict(error.formatted)
-    code = (error.extensions or {}).get("code")
-    if code:
-        shaped["code"] = code
-    return shaped

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from terminal.sandbox.ledger import Clock, Invoice, Ledger, Transaction
-
-# USD 100 000 per BTC: one sat is 0.1 cent.
-_SAT_PRICE_BASE = 100_000_000_000
-_PRICE_OFFSET = 12
+from terminal.sandbox.ledger import Invoice, Ledger, Transaction
 
 
 def account(ledger: Ledger, username: str) -> dict[str, Any]:
@@ -18,7 +14,7 @@ def account(ledger: Ledger, username: str) -> dict[str, Any]:
         "__typename": "ConsumerAccount",
         "id": found.id,
         "username": username,
-        "displayCurrency": "USD",
+        "displayCurrency": found.display_currency,
         "defaultWallet": public_wallet(found.default_wallet.id, "BTC"),
         "wallets": [wallet(ledger, w.id) for w in found.wallets],
     }
@@ -70,6 +66,7 @@ def transaction(ledger: Ledger, tx: Transaction) -> dict[str, Any]:
         "settlementAmount": tx.amount,
         "settlementFee": 0,
         "settlementCurrency": currency,
+        # At the default USD 100 000 per BTC; the terminal does not read these two.
         "settlementDisplayAmount": f"{tx.amount / 1000:.2f}",
         "settlementDisplayCurrency": "USD",
         "initiationVia": {
@@ -77,40 +74,18 @@ def transaction(ledger: Ledger, tx: Transaction) -> dict[str, Any]:
             "paymentHash": tx.payment_hash,
             "paymentRequest": tx.payment_request,
         },
-        "settlementVia": {
-            "__typename": "SettlementViaIntraLedger",
-            "counterPartyWalletId": tx.counterparty_wallet_id,
-            "counterPartyUsername": tx.counterparty_username,
-            "preImage": tx.preimage,
-        },
+        "settlementVia": _settlement_via(tx),
     }
 
 
-def price(clock: Clock, currency: str | None = "USD") -> dict[str, Any]:
-    """A ``RealtimePrice`` (USD 100k per BTC; other currencies priced the same)."""
-    code = currency or "USD"
+def _settlement_via(tx: Transaction) -> dict[str, Any]:
+    if tx.via == "lightning":
+        return {"__typename": "SettlementViaLn", "preImage": tx.preimage}
     return {
-        "__typename": "RealtimePrice",
-        "id": f"price-{code}",
-        "timestamp": int(clock.now()),
-        "denominatorCurrency": code,
-        "denominatorCurrencyDetails": {
-            "id": code,
-            "symbol": "$",
-            "fractionDigits": 2,
-            "name": code,
-            "flag": "",
-        },
-        "btcSatPrice": {
-            "base": _SAT_PRICE_BASE,
-            "offset": _PRICE_OFFSET,
-            "currencyUnit": "MINOR",
-        },
-        "usdCentPrice": {
-            "base": 10**_PRICE_OFFSET,
-            "offset": _PRICE_OFFSET,
-            "currencyUnit": "MINOR",
-        },
+        "__typename": "SettlementViaIntraLedger",
+        "counterPartyWalletId": tx.counterparty_wallet_id,
+        "counterPartyUsername": tx.counterparty_username,
+        "preImage": tx.preimage,
     }
 
 
@@ -137,3 +112,8 @@ def ln_update(ledger: Ledger, invoice: Invoice, received: Transaction) -> dict[s
         "walletId": invoice.wallet_id,
         "transaction": transaction(ledger, received),
     }
+
+
+def app_error(message: str, code: str | None = None) -> dict[str, Any]:
+    """An ``Error`` inside a payload's ``errors`` (a business error, API-NOTES §5)."""
+    return {"__typename": "GraphQLApplicationError", "message": message, "code": code, "path": None}

@@ -29,9 +29,9 @@ from terminal.blink.models import (
     PaymentStatus,
 )
 from terminal.errors import BlinkUnreachable, InsufficientBalance, MalformedAnswer, RateLimited
+from terminal.sandbox.rules import ALREADY_PAID_WINDOW_S, repeat_is_already_paid
 
 _NODE_KEY = PrivateKey()
-ALREADY_PAID_WINDOW = 300.0
 
 
 class SimulatedCrash(BaseException):
@@ -97,7 +97,7 @@ class FakeBlink:
 
     clock: FakeClock
     delay: float = 120.0
-    already_paid_window: float = ALREADY_PAID_WINDOW
+    already_paid_window: float = ALREADY_PAID_WINDOW_S
     replacement_expiry: int | None = None
     faults: dict[str, deque[str]] = field(default_factory=lambda: defaultdict(deque))
     invoices: dict[str, _Held] = field(default_factory=dict)
@@ -132,7 +132,8 @@ class FakeBlink:
             return PaymentOutcome(PaymentStatus.FAILURE, (BlinkErrorInfo("bad invoice"),))
         now = self.clock.now
         if held.paid_at is not None:
-            if held.paid_by == wallet_id and now - held.paid_at < self.already_paid_window:
+            same = held.paid_by == wallet_id
+            if repeat_is_already_paid(same, held.paid_at, now, self.already_paid_window):
                 return PaymentOutcome(PaymentStatus.ALREADY_PAID)
             info = BlinkErrorInfo("Invoice is already paid", "LIGHTNING_PAYMENT_ERROR")
             return PaymentOutcome(PaymentStatus.FAILURE, (info,))

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
 from terminal.sandbox import Sandbox
 from tests.support.timing import scaled
@@ -77,6 +78,36 @@ subscription MyUpdates {
 """
 
 
+PROTOCOL = websockets.Subprotocol("graphql-transport-ws")
+
+
+async def close_code(conn: ClientConnection) -> tuple[int | None, str]:
+    """Read until the server closes ``conn``; the close code and reason it sent."""
+    try:
+        while True:
+            await asyncio.wait_for(conn.recv(), scaled(5))
+    except ConnectionClosed as closed:
+        received = closed.rcvd
+    return (received.code, received.reason) if received is not None else (None, "")
+
+
+async def wait_until(condition: Any, limit: float = 5.0) -> None:
+    """Poll ``condition()`` until it is true, within a scaled bound (never a fixed sleep)."""
+    async with asyncio.timeout(scaled(limit)):
+        # The sandbox's ledger and counters offer no event to await; a bounded poll does.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+async def control(sb: Sandbox, path: str, body: dict[str, Any] | None = None) -> Any:
+    """POST (with ``body``) or GET ``/control/<path>``; the JSON answer, asserting 200."""
+    async with httpx.AsyncClient(timeout=scaled(5)) as client:
+        url = f"{sb.control_url}/{path}"
+        answer = await (client.post(url, json=body) if body is not None else client.get(url))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
 async def gql(
     sb: Sandbox,
     query: str,
@@ -103,6 +134,11 @@ async def create_invoice(
     assert payload["errors"] == [], payload
     invoice: dict[str, Any] = payload["invoice"]
     return invoice
+
+
+def pay_variables(sb: Sandbox, payment_request: str, payer: str = "customer") -> dict[str, Any]:
+    """The variables of ``lnInvoicePaymentSend`` from ``payer``'s BTC wallet."""
+    return {"input": {"walletId": sb.wallet_id(payer), "paymentRequest": payment_request}}
 
 
 async def pay_via_api(
@@ -165,6 +201,18 @@ class WsClient:
             update: dict[str, Any] = message["payload"]["data"]["myUpdates"]["update"]
             if update["__typename"] == typename:
                 return update
+
+    async def expect_quiet(self, sub_id: str) -> list[dict[str, Any]]:
+        """Prove nothing more is queued for ``sub_id``: ping, and return what came before pong.
+
+        One socket delivers in order, so whatever the server had already sent for ``sub_id``
+        arrives ahead of the pong; the test asserts on that list.
+        """
+        await self.send({"type": "ping"})
+        before: list[dict[str, Any]] = []
+        while (message := await self.recv())["type"] != "pong":
+            before.append(message)
+        return [m for m in before if m.get("id") == sub_id]
 
     async def close(self) -> None:
         """Close the socket."""

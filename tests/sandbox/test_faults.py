@@ -9,7 +9,15 @@ from websockets.exceptions import ConnectionClosed
 from terminal.errors import ConfigError
 from terminal.sandbox import Sandbox
 from terminal.sandbox.faults import Faults
-from tests.sandbox.helpers import MY_UPDATES, PAY, STATUS_SUB, WsClient, create_invoice, gql
+from tests.sandbox.helpers import (
+    MY_UPDATES,
+    PAY,
+    STATUS_SUB,
+    WsClient,
+    create_invoice,
+    gql,
+    pay_variables,
+)
 from tests.support.timing import scaled
 
 GLOBALS = "query Globals { globals { network } }"
@@ -80,12 +88,7 @@ async def test_fail_next_for_one_operation_only(sandbox: Sandbox) -> None:
     sandbox.faults.fail_next(1, "500", operation="lnInvoicePaymentSend")
     assert (await gql(sandbox, GLOBALS)).status_code == 200
     invoice = await create_invoice(sandbox, 100)
-    variables = {
-        "input": {
-            "walletId": sandbox.wallet_id("customer"),
-            "paymentRequest": invoice["paymentRequest"],
-        }
-    }
+    variables = pay_variables(sandbox, invoice["paymentRequest"])
     failed = await gql(sandbox, PAY, variables, sandbox.keys["customer"])
     assert failed.status_code == 500
     assert sandbox.ledger.payments_for(invoice["paymentHash"]) == []
@@ -100,12 +103,7 @@ async def test_timeout_lost_answer_vs_lost_request(
     sandbox.faults.timeout_hold = scaled(5)
     sandbox.faults.fail_next(1, "timeout", operation="lnInvoicePaymentSend", execute=execute)
     invoice = await create_invoice(sandbox, 100)
-    variables = {
-        "input": {
-            "walletId": sandbox.wallet_id("customer"),
-            "paymentRequest": invoice["paymentRequest"],
-        }
-    }
+    variables = pay_variables(sandbox, invoice["paymentRequest"])
     with pytest.raises(httpx.TimeoutException):
         await gql(sandbox, PAY, variables, sandbox.keys["customer"], limit=0.3)
     assert len(sandbox.ledger.payments_for(invoice["paymentHash"])) == paid

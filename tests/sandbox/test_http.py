@@ -8,6 +8,7 @@ import bolt11
 import pytest
 
 from terminal.sandbox import Sandbox
+from terminal.sandbox.server import KEY_NAMES
 from tests.sandbox.helpers import CREATE, CREATE_FOR, create_invoice, gql
 
 ME = """
@@ -82,7 +83,7 @@ async def test_authorization_lists_scopes(sandbox: Sandbox, name: str, scopes: l
 
 async def test_keys_look_like_blink_keys_and_differ(sandbox: Sandbox) -> None:
     values = list(sandbox.keys.values())
-    assert len(set(values)) == len(values) == 5
+    assert len(set(values)) == len(values) == len(KEY_NAMES)
     for value in values:
         assert value.startswith("blink_")
         assert len(value) >= 40

@@ -5,8 +5,17 @@ from __future__ import annotations
 import hashlib
 import time
 
+import httpx
+import pytest
+
 from terminal.sandbox import Sandbox, make_invoice
+from terminal.sandbox.clock import Clock
+from terminal.sandbox.ledger import Ledger
+from terminal.sandbox.records import EXTERNAL_PAYER
+from terminal.sandbox.rules import ALREADY_PAID_WINDOW_S, repeat_is_already_paid
 from tests.sandbox.helpers import create_invoice, gql, pay_via_api
+from tests.sandbox.test_http import STATUS
+from tests.support.timing import scaled
 
 
 async def test_payment_settles_intraledger_with_zero_fee(sandbox: Sandbox) -> None:
@@ -76,13 +85,75 @@ async def test_second_payer_after_the_first_gets_failure(sandbox: Sandbox) -> No
     assert result.errors[0].blink_message == "Invoice is already paid"
 
 
-async def test_expired_invoice_fails(sandbox: Sandbox) -> None:
+async def test_blink_payer_settles_an_expired_invoice(sandbox: Sandbox) -> None:
+    # Intraledger payments of an invoice do not check its expiry on the real Blink.
     invoice = await create_invoice(sandbox, 100, expiresIn=1)
-    sandbox.clock.advance(60)
+    sandbox.clock.advance(120)
+    before = (await gql(sandbox, STATUS, {"input": {"paymentHash": invoice["paymentHash"]}})).json()
+    assert before["data"]["lnInvoicePaymentStatusByHash"]["status"] == "EXPIRED"
     payload = await pay_via_api(sandbox, invoice["paymentRequest"])
-    assert payload["status"] == "FAILURE"
-    assert payload["errors"][0]["message"] == "Invoice already expired, or has bad payment hash"
+    assert payload["status"] == "SUCCESS"
+    assert len(sandbox.ledger.payments_for(invoice["paymentHash"])) == 1
+    after = (await gql(sandbox, STATUS, {"input": {"paymentHash": invoice["paymentHash"]}})).json()
+    assert after["data"]["lnInvoicePaymentStatusByHash"]["status"] == "PAID"
+
+
+async def test_outside_payer_cannot_pay_an_expired_invoice(sandbox: Sandbox) -> None:
+    invoice = await create_invoice(sandbox, 100, expiresIn=1)
+    sandbox.clock.advance(120)
+    result = sandbox.ledger.pay_external(invoice["paymentRequest"])
+    assert result.status == "FAILURE"
+    assert result.errors[0].blink_message == "Invoice already expired, or has bad payment hash"
     assert sandbox.ledger.payments_for(invoice["paymentHash"]) == []
+
+
+async def test_outside_payer_settles_over_lightning(sandbox: Sandbox) -> None:
+    customer = sandbox.balance("customer")
+    invoice = await create_invoice(sandbox, 700)
+    async with httpx.AsyncClient(timeout=scaled(5)) as client:
+        body = {"paymentRequest": invoice["paymentRequest"], "external": True}
+        answer = (await client.post(f"{sandbox.control_url}/pay", json=body)).json()
+    assert answer == {"status": "SUCCESS", "errors": []}
+    assert sandbox.balance("blinkpos") == 700
+    assert sandbox.balance("customer") == customer  # no Blink wallet paid
+    [payment] = sandbox.ledger.payments_for(invoice["paymentHash"])
+    assert payment.payer_wallet_id == EXTERNAL_PAYER
+    [received] = sandbox.ledger.transactions_by_hash(
+        sandbox.wallet_id("blinkpos"), invoice["paymentHash"]
+    )
+    assert received.via == "lightning"
+
+
+def test_already_paid_window_is_strict() -> None:
+    assert repeat_is_already_paid(True, 1000.0, 1000.0 + ALREADY_PAID_WINDOW_S - 0.001)
+    assert not repeat_is_already_paid(True, 1000.0, 1000.0 + ALREADY_PAID_WINDOW_S)
+    assert not repeat_is_already_paid(False, 1000.0, 1000.0)
+
+
+class _StoppedClock(Clock):
+    """A sandbox clock that moves only when told: the window's edge, to the microsecond."""
+
+    def __init__(self, at: float) -> None:
+        super().__init__()
+        self.at = at
+
+    def now(self) -> float:
+        return self.at + self.offset
+
+
+@pytest.mark.parametrize(
+    ("later", "status"),
+    [(ALREADY_PAID_WINDOW_S - 0.5, "ALREADY_PAID"), (ALREADY_PAID_WINDOW_S, "FAILURE")],
+)
+def test_ledger_repeat_at_the_window_edge(later: float, status: str) -> None:
+    clock = _StoppedClock(1_800_000_000.0)
+    ledger = Ledger(clock)
+    ledger.add_account("shop")
+    payer = ledger.add_account("buyer", 10_000).wallets[0].id
+    invoice = ledger.create_invoice(ledger.wallet_of("shop").id, 100, expires_in=60)
+    assert ledger.pay(payer, invoice.payment_request).status == "SUCCESS"
+    clock.advance(later)
+    assert ledger.pay(payer, invoice.payment_request).status == status
 
 
 async def test_insufficient_balance(sandbox: Sandbox) -> None:

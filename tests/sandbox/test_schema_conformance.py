@@ -24,6 +24,7 @@ from graphql.language import OperationDefinitionNode
 
 from terminal.blink import documents
 from terminal.sandbox.api import load_schema
+from tests.sandbox import test_api_next, test_prices
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_SCHEMA = REPO / ".." / "shared" / "blink" / "schema.graphql"
@@ -39,6 +40,18 @@ SAMPLE_DOCUMENTS = {
         "lnInvoicePaymentStatusByHash(input: $input) "
         "{ errors { message } status paymentPreimage } }"
     ),
+}
+
+
+# The documents the client sends next (issues 10, 11, 14); the sandbox's tests run each of them.
+NEXT_DOCUMENTS = {
+    "CURRENCY_LIST": test_prices.CURRENCY_LIST,
+    "REALTIME_PRICE": test_prices.REALTIME_PRICE,
+    "PRICE_UPDATES": test_prices.PRICE_UPDATES,
+    "MY_PRICES": test_prices.MY_PRICES,
+    "GLOBALS": test_api_next.GLOBALS,
+    "INVOICE_BY_HASH": test_api_next.INVOICE_BY_HASH,
+    "LN_UPDATES": test_api_next.LN_UPDATES,
 }
 
 
@@ -124,11 +137,11 @@ def test_document_finder_finds_operations() -> None:
     assert set(_documents(module)) == set(SAMPLE_DOCUMENTS)
 
 
-@pytest.mark.parametrize("name", sorted(SAMPLE_DOCUMENTS))
-def test_sample_documents_validate_against_both(
+@pytest.mark.parametrize("name", sorted({**SAMPLE_DOCUMENTS, **NEXT_DOCUMENTS}))
+def test_sample_and_next_documents_validate_against_both(
     real: GraphQLSchema, subset: GraphQLSchema, name: str
 ) -> None:
-    document = parse(SAMPLE_DOCUMENTS[name])
+    document = parse({**SAMPLE_DOCUMENTS, **NEXT_DOCUMENTS}[name])
     assert validate(real, document) == []
     assert validate(subset, document) == []
 

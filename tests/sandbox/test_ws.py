@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
-import pytest
 import websockets
-from websockets.exceptions import ConnectionClosed
 
 from terminal.sandbox import Sandbox
-from tests.sandbox.helpers import MY_UPDATES, STATUS_SUB, WsClient, create_invoice
+from tests.sandbox.helpers import (
+    MY_UPDATES,
+    PROTOCOL,
+    STATUS_SUB,
+    WsClient,
+    close_code,
+    create_invoice,
+)
 from tests.support.timing import scaled
-
-PROTOCOL = websockets.Subprotocol("graphql-transport-ws")
-
-
-async def _close_code(conn: websockets.ClientConnection) -> int | None:
-    with pytest.raises(ConnectionClosed):
-        await asyncio.wait_for(conn.recv(), scaled(5))
-    assert conn.close_code is not None
-    return conn.close_code
 
 
 async def test_wrong_subprotocol_is_closed_4406(sandbox: Sandbox) -> None:
     for offered in ([], [websockets.Subprotocol("graphql-ws")]):
         async with websockets.connect(sandbox.ws_url, subprotocols=offered or None) as conn:
-            assert await _close_code(conn) == 4406
+            assert (await close_code(conn))[0] == 4406
 
 
 async def test_no_connection_init_is_closed_4408() -> None:
@@ -34,7 +29,7 @@ async def test_no_connection_init_is_closed_4408() -> None:
         Sandbox(init_timeout=scaled(0.3)) as sb,
         websockets.connect(sb.ws_url, subprotocols=[PROTOCOL]) as conn,
     ):
-        assert await _close_code(conn) == 4408
+        assert (await close_code(conn))[0] == 4408
 
 
 async def test_subscribe_before_ack_is_closed_4401(sandbox: Sandbox) -> None:
@@ -42,7 +37,7 @@ async def test_subscribe_before_ack_is_closed_4401(sandbox: Sandbox) -> None:
         await conn.send(
             json.dumps({"id": "1", "type": "subscribe", "payload": {"query": MY_UPDATES}})
         )
-        assert await _close_code(conn) == 4401
+        assert (await close_code(conn))[0] == 4401
 
 
 async def test_bad_key_is_acked_then_my_updates_errors_and_completes(sandbox: Sandbox) -> None:
