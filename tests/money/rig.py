@@ -19,7 +19,8 @@ from terminal.keys import Key
 from terminal.money.journal import Journal
 from terminal.money.sale import Sale
 from terminal.sandbox import Sandbox
-from terminal.screens.model import Screen, View
+from terminal.links import LinkState
+from terminal.screens.model import Screen, Status, View
 from terminal.shell.peripherals import Peripherals
 from terminal.shell.runtime import Terminal
 from tests.support.timing import scaled
@@ -31,15 +32,17 @@ class RecordingPeripherals(Peripherals):
     """The real peripherals (dummy display, no keypad), recording each screen handed over."""
 
     screens: list[Screen]
+    status: Status
     changed: asyncio.Event
     keypad_lost: asyncio.Event
     keypad_error = "the keypad's GPIO chip went away"
 
     def show_view(self, view: View) -> None:
-        """Note the screen, then draw it as usual."""
+        """Note the screen and the status bar, then draw as usual."""
         if not self.screens or self.screens[-1] != view.screen:
             self.screens.append(view.screen)
-            self.changed.set()
+        self.status = view.status
+        self.changed.set()
         super().show_view(view)
 
     async def keys(self) -> AsyncIterator[Key]:
@@ -132,6 +135,15 @@ class Rig:
                 assert self.task is not None
                 if self.task.done():
                     raise AssertionError(f"the terminal stopped ({self.task.result()})")
+                await self.peripherals.changed.wait()
+
+    async def link(self, state: LinkState, within: float = 10.0) -> None:
+        """Wait until the status bar shows the BlinkPOS link in ``state``."""
+        async with asyncio.timeout(scaled(within)):
+            while getattr(self.peripherals, "status", None) is None or (
+                self.peripherals.status.pos is not state
+            ):
+                self.peripherals.changed.clear()
                 await self.peripherals.changed.wait()
 
     # --- the keypad -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from terminal.keys import Key
+from terminal.links import LinkState
 from terminal.money.sale import SaleState
 from terminal.sandbox import Sandbox
 from terminal.screens.model import Error, Idle, NotReady, Paid, ShowInvoice, Success
@@ -34,23 +35,27 @@ async def test_a_whole_sale(sandbox: Sandbox, tmp_path: Path) -> None:
     assert sandbox.balance("blinkpos") == 0
 
 
+POS_INVOICE, MERCHANT_INVOICE = "LnInvoiceCreate", "LnInvoiceCreateOnBehalfOfRecipient"
+
+
 @pytest.mark.parametrize(
-    ("kind", "operation", "title"),
+    ("kind", "operations", "title"),
     [
-        ("500", None, "Blink unreachable"),
-        ("timeout", None, "Blink unreachable"),
-        ("429", None, "Too many sales"),
+        ("500", [POS_INVOICE, MERCHANT_INVOICE], "Blink unreachable"),
+        ("timeout", [POS_INVOICE, MERCHANT_INVOICE], "Blink unreachable"),
+        ("429", [POS_INVOICE, MERCHANT_INVOICE], "Too many sales"),
         # Only one of the two invoices fails: the sale still never reaches the screen.
-        ("500", "LnInvoiceCreateOnBehalfOfRecipient", "Blink unreachable"),
-        ("500", "LnInvoiceCreate", "Blink unreachable"),
+        ("500", [MERCHANT_INVOICE], "Blink unreachable"),
+        ("500", [POS_INVOICE], "Blink unreachable"),
     ],
 )
 async def test_invoices_that_cannot_be_made_fail_the_sale_and_say_why(
-    sandbox: Sandbox, tmp_path: Path, kind: str, operation: str | None, title: str
+    sandbox: Sandbox, tmp_path: Path, kind: str, operations: list[str], title: str
 ) -> None:
     async with Rig(sandbox, tmp_path) as rig:
-        await rig.screen(Idle)
-        sandbox.faults.fail_next(1 if operation else 2, kind, operation)
+        await rig.link(LinkState.UP)  # no other call to Blink can take the fault now
+        for operation in operations:
+            sandbox.faults.fail_next(1, kind, operation)
         rig.type_amount(AMOUNT)
         error = await rig.screen(Error)
         assert error.title == title
