@@ -48,7 +48,7 @@ def link_pattern(state: LinkState, *, slow: Blink = SLOW, fast: Blink = FAST) ->
         return True
     if state in (LinkState.DEGRADED, LinkState.CONNECTING):
         return slow
-    if state is LinkState.REJECTED:
+    if state in (LinkState.REJECTED, LinkState.FAULT):
         return fast
     return False
 

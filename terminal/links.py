@@ -10,8 +10,12 @@ class LinkState(enum.Enum):
 
     ``UP``: the socket is live (frames within the liveness bound). ``DEGRADED``: the socket is
     down but HTTP answers, so open invoices are polled slowly. ``DOWN``: neither answers.
-    ``REJECTED``: Blink refused the key; only a new key fixes it. ``OFF``: not configured
-    (the merchant link is optional). ``CONNECTING``: at start-up, before the first answer.
+    ``REJECTED``: Blink refused the key; only a new key fixes it. ``FAULT``: Blink answers but
+    refuses the payment subscription (an ``error`` or an early ``complete``), or closed the socket
+    saying the terminal sent something wrong: push detection is dead for a reason a reconnect
+    may not fix, so no QR is offered, the reason is shown, and it is retried (slowly for a bug).
+    ``OFF``: not configured (the merchant link is optional). ``CONNECTING``: at start-up,
+    before the first answer.
     """
 
     CONNECTING = "connecting"
@@ -19,6 +23,7 @@ class LinkState(enum.Enum):
     DEGRADED = "degraded"
     DOWN = "down"
     REJECTED = "rejected"
+    FAULT = "fault"
     OFF = "off"
 
     @property

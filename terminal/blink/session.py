@@ -31,6 +31,7 @@ class Ended:
     disposition: Disposition = Disposition.RETRY
     terminal_bug: bool = False
     close_code: int | None = None
+    refused: bool = False  # Blink refused (or ended) the essential subscription itself
 
 
 class Session:
@@ -85,8 +86,8 @@ class Session:
             if sub.essential:
                 refusal = self._refusals.get(sub.id)
                 if refusal is not None:
-                    return Ended(f"Blink refused {sub.label}: {refusal}")
-                return Ended(f"Blink ended {sub.label}")
+                    return Ended(f"Blink refused {sub.label}: {refusal}", refused=True)
+                return Ended(f"Blink ended {sub.label}", refused=True)
             log.info("%s: Blink ended subscription %s", self._name, sub.id)
             sub.close()
             return None
@@ -102,7 +103,7 @@ class Session:
             self._sent.discard(sub.id)
             message = infos[0].message[:SHOWN_MESSAGE] if infos else "no reason given"
             if sub.essential:
-                return Ended(f"Blink refused {sub.label}: {message}")
+                return Ended(f"Blink refused {sub.label}: {message}", refused=True)
             log.info("%s: Blink refused subscription %s: %s", self._name, sub.id, message)
             sub.close()
             return None

@@ -161,7 +161,7 @@ class BlinkSocket:
                 self._set(LinkState.REJECTED, ended.reason)
                 delay = self._rejected_retry
             else:
-                self._down(ended.reason, bug=ended.terminal_bug)
+                self._down(ended.reason, bug=ended.terminal_bug, fault=ended.refused)
                 fatal = ended.disposition is Disposition.FATAL
                 delay = delay_after(
                     ended.disposition,
@@ -181,7 +181,7 @@ class BlinkSocket:
     def _set(self, state: LinkState, reason: str) -> None:
         self._on_link(state, reason)
 
-    def _down(self, reason: str, *, bug: bool = False) -> None:
+    def _down(self, reason: str, *, bug: bool = False, fault: bool = False) -> None:
         if bug and reason != self._bug_logged:
             # The terminal sent something Blink cannot accept: an operator must update it.
             log.error("%s link down: %s", self._name, reason)
@@ -192,7 +192,8 @@ class BlinkSocket:
             self._down_logged = True
         else:
             log.debug("%s link still down: %s", self._name, reason)
-        self._set(LinkState.DOWN, reason)
+        # A refusal or a bug is not a network drop: polling must not stand in for it.
+        self._set(LinkState.FAULT if bug or fault else LinkState.DOWN, reason)
 
     async def _sleep(self, delay: float) -> bool:
         """Wait ``delay`` seconds or until woken; say whether reconnect_now woke us."""

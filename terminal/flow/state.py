@@ -94,6 +94,10 @@ def not_ready_screen(pos: LinkState, reason: str = "") -> NotReady:
 _NOT_READY_TEXT: dict[LinkState, tuple[str, str]] = {
     LinkState.CONNECTING: ("Connecting to Blink", "Wait a moment"),
     LinkState.DOWN: ("No connection to Blink", "Check the network, then press RECONNECT"),
+    LinkState.FAULT: (
+        "Blink refused payment detection",
+        "Call the operator; the terminal keeps trying",
+    ),
     LinkState.REJECTED: (
         "Blink refused the BlinkPOS key",
         "Replace the BlinkPOS key file, then restart the terminal",

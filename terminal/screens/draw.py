@@ -210,7 +210,7 @@ def _link_icon(
     elif state in (LinkState.DEGRADED, LinkState.CONNECTING):
         draw.ellipse(box, outline=colours.warn)
         draw.pieslice(((x, y), (x + d - 1, y + d - 1)), 180, 360, fill=colours.warn)
-    elif state is LinkState.REJECTED:
+    elif state in (LinkState.REJECTED, LinkState.FAULT):
         draw.line((x, y, x + d - 1, y + d - 1), fill=colours.bad, width=2)
         draw.line((x, y + d - 1, x + d - 1, y), fill=colours.bad, width=2)
     elif state is LinkState.DOWN:

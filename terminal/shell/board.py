@@ -39,6 +39,8 @@ def combine(socket: LinkState, http_ok: bool | None, http_rejected: bool) -> Lin
     """One BlinkPOS state from the socket's state and what the last HTTP call showed."""
     if socket is LinkState.REJECTED or http_rejected:
         return LinkState.REJECTED
+    if socket is LinkState.FAULT:
+        return LinkState.FAULT  # Blink refuses push detection: HTTP alone must not hide that
     if socket is LinkState.UP:
         return LinkState.UP
     if http_ok is True:
@@ -135,3 +137,5 @@ class LinkBoard:
             log.warning("BlinkPOS socket down, HTTP works: polling open invoices (%s)", reason)
         elif state is LinkState.REJECTED:
             log.error("BlinkPOS key rejected: %s", reason)
+        elif state is LinkState.FAULT:
+            log.error("BlinkPOS payment detection refused: %s", reason)

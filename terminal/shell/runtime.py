@@ -80,6 +80,7 @@ _STATUS_WORDS = {
     LinkState.DEGRADED: "degraded: BlinkPOS socket down, polling",
     LinkState.DOWN: "BlinkPOS down",
     LinkState.REJECTED: "BlinkPOS key rejected",
+    LinkState.FAULT: "BlinkPOS payment detection refused by Blink",
     LinkState.CONNECTING: "connecting to BlinkPOS",
     LinkState.OFF: "BlinkPOS off",
 }
@@ -142,7 +143,7 @@ class Terminal:
         if links.merchant is not before.merchant:
             self.emit(LinkChanged(Link.MERCHANT, links.merchant, links.merchant_reason))
         text = _STATUS_WORDS[links.pos]
-        if links.merchant in (LinkState.DOWN, LinkState.REJECTED):
+        if links.merchant in (LinkState.DOWN, LinkState.REJECTED, LinkState.FAULT):
             text += f"; merchant {links.merchant.value}"
         systemd.notify(f"STATUS={text}")
         self._screen.status(Status(links.pos, links.merchant, self._screen.current_status.battery))

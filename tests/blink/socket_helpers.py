@@ -81,8 +81,13 @@ class PosSocket:
     links: Links
 
     def downs(self) -> list[str]:
-        """Every DOWN reason reported so far."""
-        return [reason for state, reason in self.links.seen if state is LinkState.DOWN]
+        """Every reason the link went down so far: DOWN (a drop) or FAULT (a refusal, a bug)."""
+        gone = (LinkState.DOWN, LinkState.FAULT)
+        return [reason for state, reason in self.links.seen if state in gone]
+
+    def faults(self) -> list[str]:
+        """Every FAULT reason: Blink refused detection, or said the terminal sent it wrong."""
+        return [reason for state, reason in self.links.seen if state is LinkState.FAULT]
 
 
 @asynccontextmanager

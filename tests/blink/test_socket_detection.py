@@ -80,6 +80,7 @@ async def test_an_error_for_myupdates_is_a_dead_link_with_blinks_reason() -> Non
                 'Blink refused the payment subscription: Cannot query field "walletId"'
             )
             assert GOOD_KEY not in reason
+            assert pos.faults()[0] == reason, "a refusal is a fault, not a network drop"
             assert pos.links.count(UP) == 0, "a socket without myUpdates never counts as up"
             assert pos.links.count(LinkState.REJECTED) == 0
 
@@ -90,6 +91,7 @@ async def test_an_error_then_complete_for_myupdates_quotes_the_error() -> None:
         async with pos_socket(server) as pos:
             await pos.links.wait_for(lambda: len(pos.downs()) >= 1)
             assert pos.downs()[0] == "Blink refused the payment subscription: Redis connection lost"
+            assert pos.faults()[0] == pos.downs()[0]
             assert pos.links.count(UP) == 0
 
 
@@ -193,7 +195,7 @@ async def test_a_close_that_says_our_request_is_wrong_is_a_bug_retried_slowly(
         server.close_on_subscribe = (code, said)
         async with pos_socket(server, rejected_retry=3600.0) as pos:
             await pos.links.wait_for(lambda: len(pos.downs()) == 1)
-            assert pos.downs() == [expected]
+            assert pos.faults() == [expected]  # a bug in the terminal: not retried as a drop
             assert server.connections == 1  # no fast loop: the next try is an hour away
             pos.socket.reconnect_now()  # a person may still ask (or an updated Blink may accept)
             await pos.links.wait_for(lambda: len(pos.downs()) == 2)
@@ -210,6 +212,7 @@ async def test_an_internal_error_close_that_repeats_is_read_as_our_bug() -> None
             first, second = pos.downs()
             assert first == "Blink had an internal error (close 4500: Internal server error)"
             assert second.startswith("Blink rejected the terminal's request (close 4500")
+            assert pos.faults() == [second]  # once is Blink's trouble; twice in a row is ours
             assert server.connections == 2
 
 

@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 from terminal.config import Config, parse_config
 from terminal.errors import HardwareError
 from terminal.keys import Key
+from terminal.links import LinkState
 from terminal.money.journal import Journal
 from terminal.money.sale import Sale
 from terminal.sandbox import Sandbox
-from terminal.links import LinkState
 from terminal.screens.model import Screen, Status, View
 from terminal.shell.peripherals import Peripherals
 from terminal.shell.runtime import Terminal
