@@ -53,6 +53,14 @@ class UnwatchInvoice:
 
 
 @dataclass(frozen=True)
+class ConfirmPaid:
+    """Ask Blink now whether the shown sale's invoice was paid (its answer comes as an event)."""
+
+    sale_id: str
+    payment_hash: str
+
+
+@dataclass(frozen=True)
 class CancelSale:
     """Journal that the merchant gave up on ``sale_id``; a late payment is still forwarded."""
 
@@ -96,6 +104,7 @@ Effect = (
     | Show
     | WatchInvoice
     | UnwatchInvoice
+    | ConfirmPaid
     | CancelSale
     | Celebrate
     | SignalError

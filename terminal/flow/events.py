@@ -81,6 +81,7 @@ class ForwardSucceeded:
     """The sale reached the merchant's account; the journal says forwarded."""
 
     sale_id: str
+    amount_sats: int
 
 
 @dataclass(frozen=True)

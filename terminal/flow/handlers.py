@@ -36,6 +36,7 @@ from terminal.flow.events import (
 from terminal.flow.state import Context, FlowState, Outcome, ShownSale, not_ready_screen
 from terminal.flow.steps import (
     abandon_pending,
+    check_payment,
     create_invoices,
     go_home,
     reconnect,
@@ -50,7 +51,7 @@ from terminal.flow.steps import (
     type_digit_key,
 )
 from terminal.keys import Key
-from terminal.screens.model import Error, Success
+from terminal.screens.model import Error, Idle, Success
 
 STAY = Outcome()
 
@@ -76,11 +77,12 @@ def key_not_ready(ctx: Context, event: KeyPressed) -> Outcome:
 
 
 def key_idle(ctx: Context, event: KeyPressed) -> Outcome:
-    """A digit starts an amount."""
+    """A digit starts an amount; any key clears a notice."""
     if event.key is Key.RECONNECT:
         return reconnect(ctx)
+    noticed, ctx.notice = ctx.notice, ""
     if event.key.digit is None:
-        return STAY
+        return Outcome([show(ctx, Idle(ctx.config.merchant_name))]) if noticed else STAY
     ctx.digits = ""
     return type_digit_key(ctx, event.key.digit)
 
@@ -119,6 +121,11 @@ def key_waiting(ctx: Context, event: KeyPressed) -> Outcome:
         return STAY
     sale_id = ctx.sale.sale_id
     return go_home(ctx).after([CancelSale(sale_id), UnwatchInvoice(sale_id)])
+
+
+def key_checking(ctx: Context, event: KeyPressed) -> Outcome:
+    """CANCEL stops waiting for Blink's answer; a late payment is still forwarded and shown."""
+    return key_waiting(ctx, event)
 
 
 def key_forwarding(ctx: Context, event: KeyPressed) -> Outcome:
@@ -269,8 +276,11 @@ def creation_failed(ctx: Context, event: InvoiceCreationFailed) -> Outcome:
 # --- payments and forwarding -----------------------------------------------------------------
 
 
+_WATCHING = (FlowState.WAITING, FlowState.CHECKING)  # the states that watch the shown sale
+
+
 def received_shown(ctx: Context, event: PaymentReceived) -> Outcome:
-    """The shown sale was paid (waiting, or just after it timed out on screen): FORWARDING.
+    """The shown sale was paid (waiting, being checked, or just timed out): FORWARDING.
 
     Any other sale's payment changes nothing on screen (the forwarder has it already).
     """
@@ -278,22 +288,43 @@ def received_shown(ctx: Context, event: PaymentReceived) -> Outcome:
     if sale is None:
         return STAY
     effects: list[Effect] = []
-    if ctx.state is FlowState.WAITING:  # TIMED_OUT has already stopped watching it
+    if ctx.state in _WATCHING:  # TIMED_OUT has already stopped watching it
         effects.append(UnwatchInvoice(sale.sale_id))
     return show_paid(ctx, sale).after(effects + stop_timer(ctx))
 
 
 def forwarded(ctx: Context, event: ForwardSucceeded) -> Outcome:
-    """The shown sale reached the merchant: celebrate (DONE). Other sales: nothing visible."""
+    """The shown sale reached the merchant: celebrate (DONE). Another sale: a late notice."""
     sale = shown_sale(ctx, event.sale_id)
     if sale is None:
-        return STAY
+        return forwarded_elsewhere(ctx, event)
     # Reached from WAITING when the forwarder beat PaymentReceived here: stop watching too.
-    effects: list[Effect] = [UnwatchInvoice(sale.sale_id)] if ctx.state is FlowState.WAITING else []
+    effects: list[Effect] = [UnwatchInvoice(sale.sale_id)] if ctx.state in _WATCHING else []
     effects += stop_timer(ctx)
     effects += [Celebrate(), show(ctx, Success(sale.amount_sats))]
     effects += start_timer(ctx, "message", ctx.config.done_seconds)
     return Outcome(effects, FlowState.DONE)
+
+
+# Where a late payment's notice may also play the success sound: nobody is paying right now.
+_QUIET = (FlowState.IDLE, FlowState.NOT_READY, FlowState.DONE, FlowState.TIMED_OUT, FlowState.ERROR)
+
+
+def forwarded_elsewhere(ctx: Context, event: ForwardSucceeded) -> Outcome:
+    """A sale not on screen (paid after CANCEL or expiry, or before a restart) reached the merchant.
+
+    The merchant must learn of it: a notice with the amount on the idle screen (now, or when the
+    flow next goes home) and, when nobody is in the middle of paying, the success sound.
+    """
+    if shown_sale(ctx, event.sale_id) is not None:
+        return STAY  # the shown sale's duplicate: its own screen said so already
+    ctx.notice = (
+        f"Late payment: {format_sats(event.amount_sats)} sats reached {ctx.config.merchant_name}"
+    )
+    effects: list[Effect] = [Celebrate()] if ctx.state in _QUIET else []
+    if ctx.state is FlowState.IDLE:
+        effects.append(show(ctx, Idle(ctx.config.merchant_name, ctx.notice)))
+    return Outcome(effects)
 
 
 def forward_delayed(ctx: Context, event: ForwardDelayed) -> Outcome:
@@ -326,18 +357,18 @@ def forward_failed_elsewhere(ctx: Context, event: ForwardFailedHard) -> Outcome:
 # --- expiry and timers -----------------------------------------------------------------------
 
 
-def lapsed_waiting(ctx: Context, event: SaleLapsed) -> Outcome:
-    """Blink says the shown invoice expired: TIMED_OUT. Other sales' lapses change nothing."""
+def lapsed_shown(ctx: Context, event: SaleLapsed) -> Outcome:
+    """Blink says the shown invoice expired unpaid: TIMED_OUT. Other lapses change nothing."""
     sale = shown_sale(ctx, event.sale_id)
     return STAY if sale is None else time_out(ctx, sale)
 
 
 def timer_waiting(ctx: Context, event: TimerFired) -> Outcome:
-    """The expiry timer ran out (Blink may not have said so yet): TIMED_OUT."""
+    """The QR's time is up by the terminal's own timer: ask Blink before saying "not paid"."""
     if event.name != ctx.timer or ctx.sale is None:
         return STAY
     ctx.timer = None
-    return time_out(ctx, ctx.sale)
+    return check_payment(ctx, ctx.sale)
 
 
 def timer_message(ctx: Context, event: TimerFired) -> Outcome:

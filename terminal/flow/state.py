@@ -26,9 +26,10 @@ class FlowState(enum.Enum):
     ENTERING = "entering"  # an amount is being typed
     CREATING = "creating"  # invoices are being made
     WAITING = "waiting"  # the QR is up (or hidden while the link is down: the sale stays open)
+    CHECKING = "checking"  # the QR's time is up: Blink is asked if it was paid before saying no
     FORWARDING = "forwarding"  # the customer paid; "sending to the merchant" is on screen
     DONE = "done"  # forwarded: success shown until a key or a timer
-    TIMED_OUT = "timed out"  # the QR's time ran out unpaid: shown until a key or a timer
+    TIMED_OUT = "timed out"  # Blink says the QR's invoice expired unpaid: until a key or a timer
     ERROR = "error"  # something needs the merchant: shown until a key (or a timer)
 
 
@@ -126,5 +127,6 @@ class Context:
     sale: ShownSale | None = None
     retry_amount: int | None = None  # ERROR after a retryable creation failure: OK tries again
     timer: str | None = None  # the one running timer (expiry in WAITING, message elsewhere)
+    notice: str = ""  # a late payment's news, shown on the idle screen until the next key
     timer_serial: int = 0
     screen: Screen = field(default_factory=lambda: not_ready_screen(LinkState.CONNECTING))

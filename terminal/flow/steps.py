@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from terminal.flow.effects import (
     CancelTimer,
+    ConfirmPaid,
     CreateInvoices,
     Effect,
     Reconnect,
@@ -21,6 +22,7 @@ from terminal.flow.state import Context, FlowState, Outcome, ShownSale, not_read
 from terminal.links import LinkState
 from terminal.screens.model import (
     AmountEntry,
+    Checking,
     Creating,
     Expired,
     Idle,
@@ -62,21 +64,23 @@ def go_home(ctx: Context) -> Outcome:
     ctx.sale = None
     ctx.retry_amount = None
     if ctx.pos.detects_payments:
-        effects.append(show(ctx, Idle(ctx.config.merchant_name)))
+        effects.append(show(ctx, Idle(ctx.config.merchant_name, ctx.notice)))
         return Outcome(effects, FlowState.IDLE)
     effects.append(show(ctx, not_ready_screen(ctx.pos, ctx.pos_reason)))
     return Outcome(effects, FlowState.NOT_READY)
 
 
 def reconnect(ctx: Context) -> Outcome:
-    """Reconnect every configured link that is not up (the flow stays where it is)."""
-    # OFF is not configured, UP needs nothing; every other state is worth skipping the backoff.
-    idle = (LinkState.UP, LinkState.OFF)
+    """Reconnect every configured link, up or not (the flow stays where it is).
+
+    An UP link too: a socket can look alive and deliver nothing, and the merchant who presses
+    RECONNECT because a payment does not show must get a fresh connection and a catch-up.
+    """
     return Outcome(
         [
             Reconnect(link)
             for link, state in ((Link.POS, ctx.pos), (Link.MERCHANT, ctx.merchant))
-            if state not in idle
+            if state is not LinkState.OFF
         ]
     )
 
@@ -134,11 +138,18 @@ def shown_sale(ctx: Context, sale_id: str) -> ShownSale | None:
 
 
 def time_out(ctx: Context, sale: ShownSale) -> Outcome:
-    """The shown invoice's time ran out unpaid (or Blink says it expired): TIMED_OUT."""
+    """Blink says the shown invoice expired unpaid: TIMED_OUT ("Expired. Not paid.")."""
     effects: list[Effect] = [*stop_timer(ctx), UnwatchInvoice(sale.sale_id)]
     effects.append(show(ctx, Expired(sale.amount_sats)))
     effects += start_timer(ctx, "message", ctx.config.message_seconds)
     return Outcome(effects, FlowState.TIMED_OUT)
+
+
+def check_payment(ctx: Context, sale: ShownSale) -> Outcome:
+    """The QR's time is up: ask Blink before saying it was not paid (CHECKING; still watched)."""
+    effects: list[Effect] = [show(ctx, Checking(sale.amount_sats))]
+    effects.append(ConfirmPaid(sale.sale_id, sale.payment_hash))
+    return Outcome(effects, FlowState.CHECKING)
 
 
 def show_paid(ctx: Context, sale: ShownSale) -> Outcome:

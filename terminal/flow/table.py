@@ -77,7 +77,7 @@ EVERYWHERE: dict[type[Event], Rule] = {
     InvoicesCreated: rule(h.late_invoices),
     InvoiceCreationFailed: rule(h.late_failure),
     PaymentReceived: rule(h.ignore),
-    ForwardSucceeded: rule(h.ignore),
+    ForwardSucceeded: rule(h.forwarded_elsewhere),  # a late payment: a notice, a sound
     ForwardDelayed: rule(h.ignore),
     ForwardFailedHard: rule(h.forward_failed_elsewhere),
     SaleLapsed: rule(h.ignore),
@@ -114,8 +114,14 @@ _OWN_ROWS: dict[FlowState, dict[type[Event], Rule]] = {
         LinkChanged: rule(h.link_waiting),
         PaymentReceived: rule(h.received_shown, S.FORWARDING),
         ForwardSucceeded: rule(h.forwarded, S.DONE),  # the forwarder beat PaymentReceived here
-        SaleLapsed: rule(h.lapsed_waiting, S.TIMED_OUT),
-        TimerFired: rule(h.timer_waiting, S.TIMED_OUT),
+        SaleLapsed: rule(h.lapsed_shown, S.TIMED_OUT),
+        TimerFired: rule(h.timer_waiting, S.CHECKING),  # the terminal's clock: ask Blink first
+    },
+    S.CHECKING: {
+        KeyPressed: rule(h.key_checking, *HOME),
+        PaymentReceived: rule(h.received_shown, S.FORWARDING),
+        ForwardSucceeded: rule(h.forwarded, S.DONE),
+        SaleLapsed: rule(h.lapsed_shown, S.TIMED_OUT),  # only Blink's word says "not paid"
     },
     S.FORWARDING: {
         KeyPressed: rule(h.key_forwarding, *HOME),

@@ -3,8 +3,11 @@
 * ``myUpdates`` on the BlinkPOS socket reports every paid invoice of the account (ours and other
   terminals'); the status subscription of the shown invoice re-emits its status on every
   (re)subscribe, which recovers a payment missed while the socket was down.
-* After every (re)connect, and at start-up, every unsettled sale is queried over HTTP (Blink has
-  no replay: events published while the socket was down are lost).
+* Push first, never push only: Blink has no replay, and an event can be lost on a socket that
+  looks alive. So the shown invoice is also asked about over HTTP every few seconds, and every
+  other unsettled sale (lapsed ones too, however old) on a slower cadence that backs off with
+  age, while the socket is up; after every (re)connect the recent ones are asked at once. The
+  cadence is in :mod:`terminal.money.cadence`.
 * While the socket is down but HTTP works, open invoices are polled slowly (degraded).
 
 Detection owns the BlinkPOS socket: the socket reports to it, and it reports the link's state
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
@@ -26,8 +30,9 @@ from terminal.blink.socket import BlinkSocket, Subscription
 from terminal.blink.updates import LnPaid, UpdateError, parse_invoice_status, parse_my_update
 from terminal.errors import BlinkError, KeyRejected, ScopeDenied
 from terminal.links import LinkState
+from terminal.money import cadence
+from terminal.money.cadence import Watched
 from terminal.money.journal import Journal
-from terminal.money.sale import Sale
 from terminal.money.settling import Settler
 from terminal.money.worker import JournalThread
 
@@ -62,6 +67,8 @@ class Detection:
         settler: Settler,
         board: LinkReporter,
         *,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         poll_interval: float = 5.0,
         probe_interval: float = 15.0,
     ) -> None:
@@ -69,6 +76,8 @@ class Detection:
         self._http = http
         self._settler = settler
         self._board = board
+        self._clock = clock
+        self._monotonic = monotonic
         self._poll_interval = poll_interval
         self._probe_interval = probe_interval
         self._socket_state = LinkState.CONNECTING
@@ -94,33 +103,33 @@ class Detection:
             group.create_task(self.socket.run(), name="pos socket")
             group.create_task(self._consume_updates(updates), name="myUpdates")
             group.create_task(self._reconcile_loop(), name="reconcile")
+            group.create_task(self._cadence_loop(), name="cadence")
 
     def watch(self, sale_id: str, payment_hash: str) -> None:
-        """Subscribe to the status of the shown invoice, and query it once (Blink PR #2534 race)."""
+        """Watch the shown invoice: its status subscription, and a status query every few seconds.
+
+        The subscription re-emits the status on every (re)subscribe; the queries are there for
+        the event that gets lost on a socket that looks alive (Blink has no replay).
+        """
         if sale_id in self._watched:
             return
         sub = self.socket.subscribe(
             documents.INVOICE_STATUS_BY_HASH_SUBSCRIPTION, {"input": {"paymentHash": payment_hash}}
         )
-        task = self._spawn(self._consume_status(sub))
+        task = self._spawn(self._watch_shown(sub, payment_hash))
         self._watched[sale_id] = (sub, task)
-        self._spawn(self._query(payment_hash))
 
     def unwatch(self, sale_id: str) -> None:
-        """Stop the status subscription of ``sale_id`` (``myUpdates`` still sees a late payment)."""
+        """Stop watching ``sale_id`` (its cadence and ``myUpdates`` still see a late payment)."""
         entry = self._watched.pop(sale_id, None)
         if entry is not None:
             sub, task = entry
             sub.close()
             task.cancel()
 
-    async def reconcile(self, sales: list[Sale]) -> bool:
-        """Query the status of each sale; record what is paid or expired; say if all answered."""
-        answered = True
-        for sale in sales:
-            if sale.pos is not None:
-                answered = await self._query(sale.pos.hash) and answered
-        return answered
+    def confirm(self, payment_hash: str) -> None:
+        """Ask Blink about one invoice now (before the screen may say it was not paid)."""
+        self._spawn(self._query(payment_hash))
 
     # --- internals --------------------------------------------------------------------------
 
@@ -165,6 +174,17 @@ class Detection:
             elif isinstance(update, UpdateError):
                 log.warning("BlinkPOS update with an error: %s", update.message)
 
+    async def _watch_shown(self, sub: Subscription, payment_hash: str) -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._consume_status(sub))
+            group.create_task(self._confirm_shown(payment_hash))
+
+    async def _confirm_shown(self, payment_hash: str) -> None:
+        await asyncio.sleep(cadence.SHOWN_FIRST)
+        while True:
+            await self._query(payment_hash)
+            await asyncio.sleep(cadence.SHOWN_EVERY)
+
     async def _consume_status(self, sub: Subscription) -> None:
         async for payload in sub:
             news = parse_invoice_status(payload)
@@ -174,13 +194,14 @@ class Detection:
             await self._apply(news.payment_hash, news.status, "status subscription")
 
     async def _reconcile_loop(self) -> None:
+        """After every (re)connect, and while the socket is down, ask about the recent sales."""
         # A query that went unanswered (a 500, a timeout, a 429 amid a restart's burst) must be
         # asked again even while the socket is up: Blink has no replay, so a sale paid during an
         # outage would otherwise wait for the next reconnect or restart to be forwarded.
-        unanswered = False
+        owed: list[Watched] = []
         while True:
             timeout: float | None = None
-            if unanswered:
+            if owed:
                 timeout = self._poll_interval
             elif self._socket_state is not LinkState.UP:
                 # Degraded: poll the open invoices slowly; with none open, only probe, slower.
@@ -189,13 +210,37 @@ class Detection:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._catch_up.wait()
-            self._catch_up.clear()
-            unsettled = await self._journal.call(Journal.unsettled_sales)
-            unanswered = False
-            if unsettled:
-                unanswered = not await self.reconcile(unsettled)
+            if self._catch_up.is_set():
+                self._catch_up.clear()
+                listed = await self._journal.call(Journal.watch_list)
+                owed = cadence.catch_up(listed, now=self._clock())
+            elif self._socket_state is not LinkState.UP:
+                listed = await self._journal.call(Journal.watch_list)
+                owed = [w for w in listed if not w.lapsed] or owed
+            if owed:
+                owed = await self._ask(owed)
             elif self._socket_state is not LinkState.UP:
                 await self._probe()
+
+    async def _cadence_loop(self) -> None:
+        """While the socket is up, ask about each unsettled sale on its own slower cadence."""
+        previous = self._monotonic()
+        while True:
+            await asyncio.sleep(cadence.TICK)
+            this = self._monotonic()
+            if self._socket_state is LinkState.UP:
+                listed = await self._journal.call(Journal.watch_list)
+                due = cadence.due(listed, now=self._clock(), previous_tick=previous, this_tick=this)
+                await self._ask(due)
+            previous = this
+
+    async def _ask(self, sales: list[Watched]) -> list[Watched]:
+        """Query up to ``MAX_PER_TICK`` of ``sales``; those still owed an answer (or not asked)."""
+        owed = sales[cadence.MAX_PER_TICK :]
+        for sale in sales[: cadence.MAX_PER_TICK]:
+            if not await self._query(sale.pos_hash):
+                owed.append(sale)
+        return owed
 
     async def _probe(self) -> None:
         """With nothing open to poll, a cheap public query tells whether Blink's HTTP side is up."""

@@ -247,10 +247,12 @@ class Forwarder:
             sale.amount_sats,
             merchant_hash[:12],
         )
-        return self._report(sale.id, ForwardOutcome.FORWARDED)
+        return self._report(sale.id, ForwardOutcome.FORWARDED, amount_sats=sale.amount_sats)
 
-    def _report(self, sale_id: str, outcome: ForwardOutcome, detail: str = "") -> ForwardResult:
-        result = ForwardResult(sale_id, outcome, redact(detail))
+    def _report(
+        self, sale_id: str, outcome: ForwardOutcome, detail: str = "", *, amount_sats: int = 0
+    ) -> ForwardResult:
+        result = ForwardResult(sale_id, outcome, redact(detail), amount_sats)
         if self._on_result is not None:
             self._on_result(result)
         return result

@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from terminal.errors import IllegalTransition, JournalError
+from terminal.money.cadence import Watched
 from terminal.money.sale import (
     UNSETTLED_STATES,
     AttemptOutcome,
@@ -268,6 +269,21 @@ class Journal:
         settles the sale one way or the other, so this list empties itself.
         """
         return self._in_states(UNSETTLED_STATES)
+
+    def watch_list(self) -> list[Watched]:
+        """Every sale Blink may still report paid (open, cancelled, lapsed), as light rows.
+
+        One query, no per-sale loads: detection looks at this list every tick, and a terminal
+        that has lived for years may have thousands of lapsed sales in it.
+        """
+        states = (SaleState.OPEN.value, SaleState.CANCELLED.value, SaleState.LAPSED.value)
+        with self._read() as cur:
+            rows = cur.execute(
+                "SELECT id, pos_hash, created_at, state FROM sales"
+                " WHERE state IN (?, ?, ?) AND pos_hash IS NOT NULL",
+                states,
+            ).fetchall()
+        return [Watched(r[0], r[1], r[2], r[3] == SaleState.LAPSED.value) for r in rows]
 
     def _in_states(self, states: frozenset[SaleState]) -> list[Sale]:
         marks = ", ".join("?" for _ in states)

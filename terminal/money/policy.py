@@ -71,6 +71,7 @@ class ForwardResult:
     sale_id: str
     outcome: ForwardOutcome
     detail: str = ""
+    amount_sats: int = 0  # the forwarded amount (FORWARDED only)
 
 
 # --- observations: what the last step saw --------------------------------------------------

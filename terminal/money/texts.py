@@ -43,7 +43,7 @@ def forward_event(result: ForwardResult) -> Event | None:
     """The screen's news of a forward result; None when there is nothing to show."""
     match result.outcome:
         case ForwardOutcome.FORWARDED:
-            return ForwardSucceeded(result.sale_id)
+            return ForwardSucceeded(result.sale_id, result.amount_sats)
         case ForwardOutcome.DELAYED:
             return ForwardDelayed(result.sale_id, result.detail)
         case ForwardOutcome.FAILING:

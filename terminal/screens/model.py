@@ -31,9 +31,10 @@ class Status:
 
 @dataclass(frozen=True)
 class Idle:
-    """Waiting for the merchant to type an amount."""
+    """Waiting for an amount; ``notice``: news worth a line (a late payment, say)."""
 
     merchant_name: str
+    notice: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,13 @@ class Paid:
 @dataclass(frozen=True)
 class Success:
     """The sale reached the merchant. Frames are animated by the view's ``frame``."""
+
+    amount_sats: int
+
+
+@dataclass(frozen=True)
+class Checking:
+    """The QR's time is up: Blink is asked whether it was paid before the screen says it was not."""
 
     amount_sats: int
 
@@ -133,6 +141,7 @@ Screen = (
     | ShowInvoice
     | Paid
     | Success
+    | Checking
     | Expired
     | Error
     | Closed

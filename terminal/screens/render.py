@@ -26,6 +26,7 @@ from terminal.screens.geometry import Geometry
 from terminal.screens.labels import with_labels
 from terminal.screens.model import (
     AmountEntry,
+    Checking,
     Closed,
     Creating,
     Error,
@@ -89,6 +90,8 @@ def _idle(f: _Frame, screen: Idle) -> None:
     face = font(f.sizes.medium)
     y = paragraph(f.draw, y, screen.merchant_name, face, f.colours.text, f.width, bottom=f.height)
     y += line_height(face) // 2
+    if screen.notice:
+        y = f.text(y, screen.notice, f.colours.ok) + line_height(face) // 4
     f.text(y, f"Type an amount, then {f.geometry.keys.ok}", f.colours.dim)
 
 
@@ -206,6 +209,13 @@ def _success(f: _Frame, screen: Success) -> None:
         f.text(y, "Thank you!", f.colours.dim)
 
 
+def _checking(f: _Frame, screen: Checking) -> None:
+    y = f.title(f.top + 2, "Checking", f.colours.warn)
+    y = f.amount(y, screen.amount_sats, f.colours.dim)
+    y = f.text(y + 2, "Asking Blink whether it was paid...", f.colours.text)
+    f.text(y + 1, f"{f.geometry.keys.cancel} cancel", f.colours.dim)
+
+
 def _expired(f: _Frame, screen: Expired) -> None:
     y = f.title(f.top + 2, "Expired", f.colours.warn)
     y = f.amount(y, screen.amount_sats, f.colours.dim)
@@ -266,6 +276,7 @@ _SCREENS: dict[type[Any], tuple[Callable[[_Frame, Any], None], bool]] = {
     ShowInvoice: (_invoice, False),
     Paid: (_paid, True),
     Success: (_success, True),
+    Checking: (_checking, True),
     Expired: (_expired, True),
     Error: (_error, True),
     Closed: (_closed, False),

@@ -38,6 +38,7 @@ from terminal.flow import (
     CancelSale,
     CancelTimer,
     Celebrate,
+    ConfirmPaid,
     CreateInvoices,
     Effect,
     Event,
@@ -283,7 +284,7 @@ class Terminal:
     # --- effects into the world -----------------------------------------------------------
 
     # One case per effect kind: splitting the match would only hide the dispatch.
-    def _carry_out(
+    def _carry_out(  # noqa: PLR0912
         self,
         effect: Effect,
         group: asyncio.TaskGroup,
@@ -301,6 +302,8 @@ class Terminal:
                 money.detection.watch(sale_id, payment_hash)
             case UnwatchInvoice(sale_id):
                 money.detection.unwatch(sale_id)
+            case ConfirmPaid(_, payment_hash):
+                money.detection.confirm(payment_hash)
             case CancelSale(sale_id):
                 group.create_task(self._cancel(money.journal, sale_id))
             case Celebrate():

@@ -19,6 +19,7 @@ from terminal.flow import (
     LinkChanged,
     Machine,
     PaymentReceived,
+    SaleLapsed,
     StartTimer,
     TimerFired,
 )
@@ -167,8 +168,10 @@ def driver_in(state: FlowState) -> Driver:
         if state in (FlowState.FORWARDING, FlowState.DONE):
             driver.handle(PaymentReceived("sale-2", 1234))
         if state is FlowState.DONE:
-            driver.handle(ForwardSucceeded("sale-2"))
-        if state is FlowState.TIMED_OUT:
+            driver.handle(ForwardSucceeded("sale-2", 1234))
+        if state in (FlowState.CHECKING, FlowState.TIMED_OUT):
             driver.handle(TimerFired(driver.timer()))
+        if state is FlowState.TIMED_OUT:
+            driver.handle(SaleLapsed("sale-2"))
     assert driver.state() is state
     return driver

@@ -63,14 +63,15 @@ def test_keys_other_than_reconnect_do_nothing_when_not_ready() -> None:
 @pytest.mark.parametrize(
     ("pos", "merchant", "expected"),
     [
-        (LinkState.DOWN, LinkState.UP, [Reconnect(Link.POS)]),
-        (LinkState.UP, LinkState.DOWN, [Reconnect(Link.MERCHANT)]),
+        (LinkState.DOWN, LinkState.UP, [Reconnect(Link.POS), Reconnect(Link.MERCHANT)]),
+        (LinkState.UP, LinkState.DOWN, [Reconnect(Link.POS), Reconnect(Link.MERCHANT)]),
         (LinkState.DEGRADED, LinkState.REJECTED, [Reconnect(Link.POS), Reconnect(Link.MERCHANT)]),
-        (LinkState.UP, LinkState.OFF, []),
-        (LinkState.UP, LinkState.UP, []),
+        # An UP link too: it may look alive and deliver nothing. OFF is not configured.
+        (LinkState.UP, LinkState.OFF, [Reconnect(Link.POS)]),
+        (LinkState.UP, LinkState.UP, [Reconnect(Link.POS), Reconnect(Link.MERCHANT)]),
     ],
 )
-def test_reconnect_reconnects_whichever_link_is_down(
+def test_reconnect_reconnects_every_configured_link(
     pos: LinkState, merchant: LinkState, expected: list[Reconnect]
 ) -> None:
     driver = Driver()

@@ -66,6 +66,7 @@ def test_the_walk_finds_the_flow_modules_and_what_they_use() -> None:
 
 PURE = (
     "terminal.flow",
+    "terminal.money.cadence",
     "terminal.money.sale",
     "terminal.money.policy",
     "terminal.money.guard",

@@ -8,6 +8,7 @@ from terminal.flow import (
     CancelSale,
     CancelTimer,
     Celebrate,
+    ConfirmPaid,
     CreateInvoices,
     FlowState,
     ForwardDelayed,
@@ -25,6 +26,7 @@ from terminal.flow import (
 from terminal.links import LinkState
 from terminal.screens.model import (
     AmountEntry,
+    Checking,
     Error,
     Expired,
     Idle,
@@ -173,11 +175,25 @@ def test_a_duplicate_payment_changes_nothing() -> None:
     assert driver.state() is FlowState.FORWARDING
 
 
+def test_the_terminals_own_timer_only_asks_blink_it_never_says_not_paid() -> None:
+    driver = waiting("sale-1")
+    effects = driver.handle(TimerFired(driver.timer()))
+    assert driver.state() is FlowState.CHECKING
+    assert ConfirmPaid("sale-1", one(effects, ConfirmPaid).payment_hash) in effects
+    assert effects[0] == Show(Checking(1234))
+    assert UnwatchInvoice("sale-1") not in effects  # still watched: Blink's answer may come
+    assert not any(isinstance(e, Show) and isinstance(e.screen, Expired) for e in effects)
+    # Blink's answer decides: paid after all.
+    assert driver.handle(PaymentReceived("sale-1", 1234))[-1] == Show(Paid(1234))
+    assert driver.state() is FlowState.FORWARDING
+
+
 @pytest.mark.parametrize("how", ["timer", "blink"])
 def test_expiry_shows_expired_and_a_later_payment_still_shows_paid(how: str) -> None:
     driver = waiting("sale-1")
-    event = TimerFired(driver.timer()) if how == "timer" else SaleLapsed("sale-1")
-    effects = driver.handle(event)
+    if how == "timer":
+        driver.handle(TimerFired(driver.timer()))  # asks Blink first (CHECKING) ...
+    effects = driver.handle(SaleLapsed("sale-1"))  # ... and only Blink's EXPIRED says no
     assert UnwatchInvoice("sale-1") in effects
     assert Show(Expired(1234)) in effects
     assert driver.state() is FlowState.TIMED_OUT
@@ -205,7 +221,7 @@ def paid(sale_id: str = "sale-1") -> Driver:
 
 def test_forwarded_celebrates_then_returns_to_idle() -> None:
     driver = paid()
-    effects = driver.handle(ForwardSucceeded("sale-1"))
+    effects = driver.handle(ForwardSucceeded("sale-1", 1234))
     assert effects[:2] == [Celebrate(), Show(Success(1234))]
     assert one(effects, StartTimer).seconds == CONFIG.done_seconds
     assert driver.state() is FlowState.DONE
@@ -215,7 +231,7 @@ def test_forwarded_celebrates_then_returns_to_idle() -> None:
 
 def test_another_sale_forwarded_shows_nothing() -> None:
     driver = paid("sale-2")
-    assert driver.handle(ForwardSucceeded("sale-1")) == []
+    assert driver.handle(ForwardSucceeded("sale-1", 1234)) == []
     assert driver.state() is FlowState.FORWARDING
 
 
@@ -227,15 +243,31 @@ def test_a_delayed_forward_stays_paid_and_says_the_money_is_safe() -> None:
     assert isinstance(screen, Error)
     assert "money is safe" in screen.detail
     assert "Corner Café" in screen.detail
-    driver.handle(ForwardSucceeded("sale-1"))
+    driver.handle(ForwardSucceeded("sale-1", 1234))
     assert driver.state() is FlowState.DONE
 
 
-def test_ok_leaves_the_paid_screen_and_the_forward_result_then_shows_nothing() -> None:
+def test_ok_leaves_the_paid_screen_and_the_forward_is_then_a_notice_on_the_idle_screen() -> None:
     driver = paid()
     driver.press("o")
     assert driver.state() is FlowState.IDLE
-    assert driver.handle(ForwardSucceeded("sale-1")) == []
+    effects = driver.handle(ForwardSucceeded("sale-1", 1234))
+    assert effects == [
+        Celebrate(),
+        Show(Idle("Corner Café", "Late payment: 1,234 sats reached Corner Café")),
+    ]
+    driver.press("5")  # any key clears it: the next sale begins
+    driver.press("c")
+    assert driver.machine.screen == Idle("Corner Café")
+
+
+def test_a_late_payment_while_another_customer_pays_waits_quietly_for_the_idle_screen() -> None:
+    driver = waiting("sale-2")
+    assert driver.handle(ForwardSucceeded("sale-1", 500)) == []  # no sound over a live QR
+    driver.press("c")
+    assert driver.machine.screen == Idle(
+        "Corner Café", "Late payment: 500 sats reached Corner Café"
+    )
 
 
 def test_a_hard_forward_failure_needs_the_operator() -> None:
@@ -247,7 +279,7 @@ def test_a_hard_forward_failure_needs_the_operator() -> None:
     assert (screen.title, screen.action) == ("Balance too low", "Top up BlinkPOS")
     assert driver.state() is FlowState.ERROR
     assert driver.timers == set()  # stays until a key: an operator must see it
-    driver.handle(ForwardSucceeded("sale-1"))  # the operator topped up; the forwarder retried
+    driver.handle(ForwardSucceeded("sale-1", 1234))  # the operator topped up; the forwarder retried
     assert driver.state() is FlowState.DONE
 
 
@@ -262,7 +294,7 @@ def test_a_hard_failure_of_another_sale_only_signals() -> None:
 
 def test_a_digit_on_a_message_screen_starts_the_next_amount() -> None:
     driver = paid()
-    driver.handle(ForwardSucceeded("sale-1"))
+    driver.handle(ForwardSucceeded("sale-1", 1234))
     driver.press("5")
     assert (driver.state(), driver.machine.screen) == (FlowState.ENTERING, AmountEntry("5"))
     assert driver.timers == set()
@@ -270,7 +302,7 @@ def test_a_digit_on_a_message_screen_starts_the_next_amount() -> None:
 
 def test_a_stale_timer_is_ignored() -> None:
     driver = paid()
-    driver.handle(ForwardSucceeded("sale-1"))
+    driver.handle(ForwardSucceeded("sale-1", 1234))
     done_timer = driver.timer()
     driver.press("c")
     driver.handle(failed(driver.start_sale().request))
@@ -282,6 +314,7 @@ def test_a_stale_timer_is_ignored() -> None:
 def test_a_message_screen_goes_not_ready_when_the_link_went_down_meanwhile() -> None:
     driver = waiting()
     driver.handle(TimerFired(driver.timer()))
+    driver.handle(SaleLapsed(driver.machine.shown_sale_id or ""))
     driver.pos(LinkState.DOWN)
     assert driver.state() is FlowState.TIMED_OUT
     driver.handle(TimerFired(driver.timer()))

@@ -49,6 +49,7 @@ class PaymentFlow(RuleBasedStateMachine):
         self.answered: list[int] = []
         self.sales: list[str] = list(OLD_SALES)
         self.settled: set[str] = set()
+        self.lapsed: set[str] = set()  # sales Blink said expired
         self.timers_started: list[str] = []
         self.running: set[str] = set()
         self.watched: set[str] = set()
@@ -184,7 +185,7 @@ class PaymentFlow(RuleBasedStateMachine):
         sale_id = sale_id or data.draw(st.sampled_from(self.sales))
         event: Event
         if outcome == "ok":
-            event = ForwardSucceeded(sale_id)
+            event = ForwardSucceeded(sale_id, 1234)
         elif outcome == "delayed":
             event = ForwardDelayed(sale_id, "Blink unreachable")
         else:
@@ -193,7 +194,9 @@ class PaymentFlow(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def expire(self, data: st.DataObject) -> None:
-        self.feed(SaleLapsed(data.draw(st.sampled_from(self.sales))))
+        sale_id = data.draw(st.sampled_from(self.sales))
+        self.lapsed.add(sale_id)
+        self.feed(SaleLapsed(sale_id))
 
     @rule(data=st.data())
     def fire_a_timer(self, data: st.DataObject) -> None:
@@ -229,10 +232,16 @@ class PaymentFlow(RuleBasedStateMachine):
 
     @invariant()
     def only_the_waiting_sale_is_watched(self) -> None:
-        if self.machine.state is FlowState.WAITING:
+        if self.machine.state in (FlowState.WAITING, FlowState.CHECKING):
             assert self.watched == {self.machine.shown_sale_id}
         else:
             assert self.watched == set()
+
+    @invariant()
+    def not_paid_is_only_ever_blinks_word(self) -> None:
+        # The terminal's own timer only ever leads to CHECKING; TIMED_OUT needs Blink's EXPIRED.
+        if self.machine.state is FlowState.TIMED_OUT:
+            assert self.machine.shown_sale_id in self.lapsed
 
 
 # No deadline: a slow Pi must not fail the suite (the flow's speed is not what is tested here).

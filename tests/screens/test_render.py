@@ -18,6 +18,7 @@ from terminal.screens.geometry import ALL_GEOMETRIES, Geometry
 from terminal.screens.model import (
     AmountEntry,
     Battery,
+    Checking,
     Closed,
     Creating,
     Error,
@@ -47,6 +48,7 @@ STATUS = Status(pos=LinkState.UP, merchant=LinkState.DEGRADED, battery=Battery(6
 
 SCREENS: dict[str, Screen] = {
     "idle": Idle("Corner Café"),
+    "idle_notice": Idle("Corner Café", "Late payment: 2,100 sats reached Corner Café"),
     "not_ready": NotReady("No connection to Blink", "Check the Wi-Fi"),
     "amount": AmountEntry("21000"),
     "amount_empty": AmountEntry(""),
@@ -56,6 +58,7 @@ SCREENS: dict[str, Screen] = {
     "invoice_degraded": ShowInvoice(INVOICE, 21_000, NOW + 754, degraded=True),
     "paid": Paid(21_000),
     "success": Success(21_000),
+    "checking": Checking(21_000),
     "expired": Expired(21_000),
     "error": Error("Payment failed", "Blink refused the BlinkPOS key", "Replace the key file"),
     "closed": Closed(),
