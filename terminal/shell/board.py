@@ -9,7 +9,9 @@ The BlinkPOS link combines three things:
 
 * the socket: UP means payments are pushed;
 * HTTP: a dead socket with a working HTTP API still lets open invoices be polled (DEGRADED);
-  neither is DOWN, and no QR may be shown; a refused key is REJECTED whichever path saw it;
+  neither is DOWN, and no QR may be shown; a refused key is REJECTED whichever path saw it; a
+  socket still making its first connection is CONNECTING whatever HTTP says, and a socket Blink
+  refuses (FAULT) stays a fault whatever HTTP says;
 * the wallets: until both wallet ids are known no sale can start, so the link is not ready
   (CONNECTING, with the reason) however well it detects payments.
 """
@@ -41,8 +43,10 @@ def combine(socket: LinkState, http_ok: bool | None, http_rejected: bool) -> Lin
         return LinkState.REJECTED
     if socket is LinkState.FAULT:
         return LinkState.FAULT  # Blink refuses push detection: HTTP alone must not hide that
-    if socket is LinkState.UP:
-        return LinkState.UP
+    if socket in (LinkState.UP, LinkState.CONNECTING):
+        # Still connecting: wait for the socket's first answer (up, down, refused) before
+        # settling for polling; a refusal must never be preceded by a moment of "ready".
+        return socket
     if http_ok is True:
         return LinkState.DEGRADED
     if http_ok is False:

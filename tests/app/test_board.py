@@ -16,6 +16,10 @@ from terminal.shell.board import LinkBoard, Links, combine
         (LinkState.DOWN, True, False, LinkState.DEGRADED),
         (LinkState.DOWN, False, False, LinkState.DOWN),
         (LinkState.CONNECTING, None, False, LinkState.CONNECTING),
+        # The socket's first answer decides before HTTP may stand in for it.
+        (LinkState.CONNECTING, True, False, LinkState.CONNECTING),
+        (LinkState.FAULT, True, False, LinkState.FAULT),
+        (LinkState.FAULT, False, True, LinkState.REJECTED),
         (LinkState.REJECTED, True, False, LinkState.REJECTED),
         (LinkState.UP, False, True, LinkState.REJECTED),
     ],

@@ -33,7 +33,8 @@ __all__ = ["Harness", "TerminalDied"]
 class Harness:
     """One terminal (one journal) against one sandbox, over many process lifetimes."""
 
-    def __init__(self, sb: SandboxThread, folder: Path) -> None:
+    def __init__(self, sb: SandboxThread, folder: Path, *, log_level: str = "info") -> None:
+        """``log_level="debug"`` puts every screen shown into the log, for tests that judge it."""
         self.sb = sb
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -43,6 +44,7 @@ class Harness:
             merchant_key=False,
             display="dummy",  # no frames: these tests judge the log and the ledger
             name="Fault Stall",
+            log_level=log_level,
             # Short, so a held ("timeout") pay call is given up well inside a test's wait.
             timeout_seconds=2.0,
         )
@@ -60,8 +62,13 @@ class Harness:
         """The current (or last) life's process."""
         return None if self.life is None else self.life.proc
 
-    def start(self, crash_at: str | None = None, clock_offset: float = 0.0) -> bool:
-        """Start a new life and wait for READY=1; False if it died first (its crash point)."""
+    def start(
+        self, crash_at: str | None = None, clock_offset: float = 0.0, *, live: bool = True
+    ) -> bool:
+        """Start a new life and wait for READY=1; False if it died first (its crash point).
+
+        ``live=False``: do not wait for detection to be live (a test that breaks it on purpose).
+        """
         assert not self.alive(), "the previous life is still running"
         if self.life is not None:
             self._reap()  # a life that died unobserved (its last wait was already satisfied)
@@ -79,6 +86,8 @@ class Harness:
         self.life = TerminalProcess(
             self.config_path, argv=argv, env=env, cwd=REPO, log=self._log, time_scale=TIME_SCALE
         )
+        if not live:
+            return True
         try:
             status = self.life.wait_notice("READY=1")
         except TerminalDied:
