@@ -134,6 +134,13 @@ def _read_document(path: Path) -> dict[str, object]:
         raise ConfigError(
             "--config", f"{path} does not exist", "give the path of terminal.toml"
         ) from None
+    except PermissionError:
+        raise ConfigError(
+            "--config",
+            f"{path} cannot be read by this user",
+            "run the command with sudo (on a provisioned unit the file is root's and the "
+            "service's), or check its permissions",
+        ) from None
     except OSError as exc:
         raise ConfigError(
             "--config", f"cannot read {path}: {exc.strerror}", "check its permissions"

@@ -56,3 +56,22 @@ def make_field_venv(root: Path) -> Path:
 def field_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The field venv (built once per session; needs PyPI, as the role does)."""
     return make_field_venv(tmp_path_factory.mktemp("field"))
+
+
+def run_in_field_venv(
+    venv: Path, argv: list[str | Path], workdir: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv[0]`` from the field venv's bin/ (the rest as its arguments) in ``workdir``.
+
+    Off a Pi, rpi-lgpio must be told the board (its own documented override) and lgpio makes its
+    notification pipes in LG_WD; nothing else differs from a Pi.
+    """
+    return subprocess.run(
+        [venv / "bin" / argv[0], *argv[1:]],
+        capture_output=True,
+        text=True,
+        timeout=scaled(120),
+        check=False,
+        cwd=workdir,
+        env={**os.environ, "RPI_LGPIO_REVISION": "902120", "LG_WD": str(workdir)},
+    )

@@ -18,6 +18,7 @@ import yaml
 
 from terminal.checks import Report, check_panel
 from terminal.config import Config, load_config
+from tests.field.conftest import run_in_field_venv
 from tests.support.timing import scaled
 
 REPO = Path(__file__).resolve().parents[2]
@@ -88,14 +89,8 @@ def test_every_rendered_configuration_passes_check_offline_in_the_field_venv(
 ) -> None:
     # What the role's template task runs (validate:) before it installs the file on a unit.
     for host, path in rendered.items():
-        done = subprocess.run(
-            [field_venv / "bin" / "blink-terminal", "check", "--offline", "--config", path],
-            capture_output=True,
-            text=True,
-            timeout=scaled(120),
-            check=False,
-            cwd=tmp_path,
-            env={**os.environ, "RPI_LGPIO_REVISION": "902120", "LG_WD": str(tmp_path)},
+        done = run_in_field_venv(
+            field_venv, ["blink-terminal", "check", "--offline", "--config", path], tmp_path
         )
         assert done.returncode == 0, f"{host}: {done.stdout}{done.stderr}"
         assert "FAIL" not in done.stdout

@@ -5,13 +5,11 @@ classes and hardware.display, with fakes only at the OS boundary, and draws a fr
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support.timing import scaled
+from tests.field.conftest import run_in_field_venv
 
 PROBE = Path(__file__).with_name("panel_probe.py")
 SPI = ("ssd1351", "st7789")
@@ -39,12 +37,6 @@ pin_factory = "lgpio"
 """
 
 
-def field_env(workdir: Path) -> dict[str, str]:
-    # Off a Pi, rpi-lgpio needs to be told the board (its own documented override) and lgpio
-    # makes its notification pipes in LG_WD; nothing else differs from a Pi.
-    return {**os.environ, "RPI_LGPIO_REVISION": "902120", "LG_WD": str(workdir)}
-
-
 @pytest.mark.parametrize("driver", SPI + I2C)
 def test_the_field_venv_passes_check_for_each_panel(
     driver: str, field_venv: Path, tmp_path: Path
@@ -56,14 +48,8 @@ def test_the_field_venv_passes_check_for_each_panel(
     interface = "spi" if driver in SPI else "i2c"
     qr = "false" if driver in TEXT_ONLY else "true"
     config.write_text(CONFIG.format(driver=driver, interface=interface, qr=qr))
-    done = subprocess.run(
-        [field_venv / "bin" / "blink-terminal", "check", "--offline", "--config", config],
-        capture_output=True,
-        text=True,
-        timeout=scaled(120),
-        check=False,
-        cwd=tmp_path,
-        env=field_env(tmp_path),
+    done = run_in_field_venv(
+        field_venv, ["blink-terminal", "check", "--offline", "--config", config], tmp_path
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAIL" not in done.stdout
@@ -71,15 +57,7 @@ def test_the_field_venv_passes_check_for_each_panel(
 
 
 def probe(driver: str, venv: Path, workdir: Path) -> dict[str, object]:
-    done = subprocess.run(
-        [venv / "bin" / "python", PROBE, driver],
-        capture_output=True,
-        text=True,
-        timeout=scaled(120),
-        check=False,
-        cwd=workdir,
-        env=field_env(workdir),
-    )
+    done = run_in_field_venv(venv, ["python", PROBE, driver], workdir)
     assert done.returncode == 0, done.stderr
     result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
     return result
