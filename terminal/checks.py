@@ -10,6 +10,7 @@ from websockets.asyncio.client import connect
 from terminal.blink.http import BlinkHttp
 from terminal.config import Config
 from terminal.errors import BlinkError, BlinkUnreachable, KeyRejected
+from terminal.install_check import import_problems
 from terminal.screens.geometry import MIN_QR_SIDE
 
 # What each key must be allowed to do. READ on BlinkPOS only when its wallet id must be looked up.
@@ -90,6 +91,8 @@ async def run_checks(config: Config, *, offline: bool = False) -> int:
     report = Report()
     report.ok(f"configuration {config.path}")
     check_panel(config, report)
+    for problem in import_problems(config):
+        report.fail(problem, 5)
     if offline:
         return report.code
     pos = BlinkHttp(

@@ -1,4 +1,4 @@
-"""The operator's verbs: ``run``, ``check`` and ``history``.
+"""The operator's verbs: ``run`` and ``check`` (``history`` and ``pending``: sales_report).
 
 Exit codes (documented in the README): 0 fine; 1 the terminal stopped on an error; 2 the
 configuration is invalid; 3 a key is rejected or lacks a scope; 4 Blink cannot be reached;
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import datetime
 import logging
 import sys
 from pathlib import Path
@@ -19,7 +17,6 @@ from typing import Any
 from terminal import logsetup, stop_screen
 from terminal.config import DEFAULT_PATH, Config, load_config
 from terminal.errors import ConfigError, HardwareError, JournalError
-from terminal.money.journal import Journal
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +29,7 @@ EXIT_HARDWARE = 5
 
 
 def add_operator_verbs(subparsers: Any) -> None:
-    """Add ``run``, ``check`` and ``history`` to the CLI."""
+    """Add ``run``, ``check``, ``history`` and ``pending`` to the CLI."""
     run = subparsers.add_parser("run", help="run the terminal")
     run.add_argument(
         "--config", type=Path, default=DEFAULT_PATH, help="terminal.toml (default: %(default)s)"
@@ -46,11 +43,9 @@ def add_operator_verbs(subparsers: Any) -> None:
     check.add_argument("--offline", action="store_true", help="skip the checks that need Blink")
     check.set_defaults(handler=cmd_check)
 
-    history = subparsers.add_parser("history", help="recent sales from the journal")
-    history.add_argument("--config", type=Path, default=DEFAULT_PATH)
-    history.add_argument("--limit", type=int, default=20)
-    history.add_argument("--csv", action="store_true", help="machine-readable output")
-    history.set_defaults(handler=cmd_history)
+    from terminal.sales_report import add_report_verbs
+
+    add_report_verbs(subparsers)
 
 
 def load_or_explain(path: Path) -> Config | None:
@@ -106,49 +101,3 @@ def cmd_check(args: argparse.Namespace) -> int:
     if config is None:
         return EXIT_CONFIG
     return asyncio.run(run_checks(config, offline=args.offline))
-
-
-def cmd_history(args: argparse.Namespace) -> int:
-    """``blink-terminal history``: the journal's recent sales."""
-    config = load_or_explain(args.config)
-    if config is None:
-        return EXIT_CONFIG
-    try:
-        journal = Journal.open(config.terminal.state_dir)
-    except JournalError as exc:
-        print(f"blink-terminal: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    try:
-        sales = journal.recent(args.limit)
-    finally:
-        journal.close()
-    fields = ("sale", "created", "amount_sats", "state", "paid", "forwarded")
-    rows = [
-        (
-            s.id,
-            _when(s.created_at),
-            str(s.amount_sats),
-            s.state.value,
-            _when(s.received_at),
-            _when(s.forwarded_at),
-        )
-        for s in sales
-    ]
-    if args.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(fields)
-        writer.writerows(rows)
-        return EXIT_OK
-    if not rows:
-        print("no sales yet")
-        return EXIT_OK
-    widths = [max(len(f), *(len(r[i]) for r in rows)) for i, f in enumerate(fields)]
-    for row in (fields, *rows):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    return EXIT_OK
-
-
-def _when(timestamp: float | None) -> str:
-    if timestamp is None:
-        return ""
-    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")

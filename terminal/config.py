@@ -126,33 +126,52 @@ def _default_state_dir(base_dir: Path) -> Path:
     return Path(env.split(":")[0]) if env else base_dir / "state"
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate the configuration at ``path``; raise ConfigError on any problem."""
+def _read_document(path: Path) -> dict[str, object]:
+    """The TOML document at ``path``; ConfigError when it cannot be read or parsed."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             "--config", f"{path} does not exist", "give the path of terminal.toml"
         ) from None
+    except PermissionError:
+        raise ConfigError(
+            "--config",
+            f"{path} cannot be read by this user",
+            "run the command with sudo (on a provisioned unit the file is root's and the "
+            "service's), or check its permissions",
+        ) from None
     except OSError as exc:
         raise ConfigError(
             "--config", f"cannot read {path}: {exc.strerror}", "check its permissions"
         ) from exc
-    except UnicodeDecodeError as exc:  # e.g. saved as Latin-1: exit 2 with the file named
-        raise ConfigError(str(path), "is not UTF-8 text", "save it as UTF-8") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            str(path), f"is not UTF-8 text (byte {exc.start})", "save the file as UTF-8"
+        ) from None
     try:
-        document = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"is not valid TOML: {exc}", "fix the line named") from exc
-    return parse_config(document, path=path)
 
 
-def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
-    """Validate an already-parsed TOML document (``path`` locates relative files)."""
-    base_dir = path.parent
-    tables = _tables(document)
+def load_config(path: Path) -> Config:
+    """Read and validate the configuration at ``path``; raise ConfigError on any problem."""
+    return parse_config(_read_document(path), path=path)
 
-    t = Table("terminal", tables["terminal"])
+
+def load_terminal_settings(path: Path) -> TerminalSettings:
+    """Only the [terminal] table of the configuration at ``path``: no key file is opened.
+
+    For the read-only operator verbs (``history``, ``pending``), which need the state directory
+    and nothing secret, so they never ask for a key or a copy of one.
+    """
+    tables = _tables(_read_document(path))
+    return _terminal_settings(tables["terminal"], path.parent)
+
+
+def _terminal_settings(table: Mapping[str, object], base_dir: Path) -> TerminalSettings:
+    t = Table("terminal", table)
     name = t.get("name", str, "Blink terminal").strip()
     if not name or len(name) > 40:
         raise ConfigError(
@@ -166,7 +185,15 @@ def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
     expiry = t.number("invoice_expiry_minutes", 15, 1, 60)
     log_level = t.choice("log_level", "info", _LOG_LEVELS, fold_case=True)
     t.finish()
-    terminal = TerminalSettings(name, state_dir, max_amount, expiry, log_level)
+    return TerminalSettings(name, state_dir, max_amount, expiry, log_level)
+
+
+def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
+    """Validate an already-parsed TOML document (``path`` locates relative files)."""
+    base_dir = path.parent
+    tables = _tables(document)
+
+    terminal = _terminal_settings(tables["terminal"], base_dir)
 
     b = Table("blink", tables["blink"])
     blink = BlinkSettings(
@@ -186,7 +213,7 @@ def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
         raise ConfigError(
             "blinkpos.key_file",
             "is required: the BlinkPOS key creates invoices and forwards sales",
-            'write key_file = "blinkpos-key" and put the key in that file (chmod 600)',
+            'write key_file = "blinkpos.key" and put the key in that file (chmod 600)',
         )
     pos = PosAccount(
         key=read_key("blinkpos.key_file", key_file, name="BlinkPOS", base_dir=base_dir),

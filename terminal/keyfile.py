@@ -33,10 +33,12 @@ def read_key(setting: str, value: str, *, name: str, base_dir: Path) -> Secret:
             setting, f"{path} does not exist", f"put the {name} key in that file"
         ) from None
     except PermissionError:
+        # Never advise a second, looser copy: the key's owner (root, for a unit the Ansible role
+        # set up; the service reads it through LoadCredential=) runs the command instead.
         raise SecretFileError(
             setting,
             f"{path} cannot be read by this user",
-            "make the service user its owner (chmod 600)",
+            "run the command as the key's owner (on a provisioned unit: sudo blink-terminal ...)",
         ) from None
     except OSError as exc:
         raise SecretFileError(setting, f"cannot open {path}: {exc.strerror}", "") from None

@@ -90,6 +90,29 @@ class Journal:
             raise
         return cls(conn, target, terminal_id, commit_delay=commit_delay)
 
+    @classmethod
+    def open_existing(cls, path: Path | str) -> Journal:
+        """Open an existing journal read-only (for ``history`` and ``pending``): never creates
+        a file or folder, and every write through it fails; JournalError when it cannot open."""
+        target = Path(path)
+        if target.suffix != ".sqlite3":
+            target = target / JOURNAL_FILE
+        uri = target.absolute().as_uri() + "?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise translate(exc, target) from exc
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            row = conn.execute("SELECT value FROM meta WHERE key = 'terminal_id'").fetchone()
+        except sqlite3.Error as exc:
+            conn.close()
+            raise translate(exc, target) from exc
+        if row is None:
+            conn.close()
+            raise JournalError(f"journal {target}: it has no terminal id; is it a journal?")
+        return cls(conn, target, str(row[0]))
+
     @property
     def path(self) -> Path:
         """The journal's file."""

@@ -19,8 +19,8 @@ def install(example: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     shutil.copy(EXAMPLES / example, config)
     creds = folder / "credentials"
     for where, name in [
-        (creds, "blinkpos-key"),
-        (creds, "merchant-key"),
+        (creds, "blinkpos.key"),
+        (creds, "merchant.key"),
         (folder / "sandbox-keys", "blinkpos.key"),
         (folder / "sandbox-keys", "merchant.key"),
     ]:

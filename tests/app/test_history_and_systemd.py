@@ -72,7 +72,8 @@ def test_history_as_a_table_for_people(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["history", "--config", str(config), "--limit", "2"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["sale", "created", "amount_sats", "state", "paid", "forwarded"]
-    assert len(lines) == 3  # the header and the two newest sales
+    assert len(lines) == 4  # the header, the two newest sales and the totals of all three
+    assert lines[-1].startswith("total: 3 sales")
     assert ids[0] not in "\n".join(lines)  # the oldest is beyond the limit
 
 

@@ -60,12 +60,12 @@ def main() -> int:
         check(bool(folder) and writable(Path(folder)), f"${var} {folder}: writable")
     runtime = Path(os.environ.get("RUNTIME_DIRECTORY", "/"))
     check(Path.cwd() == runtime, "working directory is the runtime one (lgpio)")
-    cred = Path(os.environ.get("CREDENTIALS_DIRECTORY", "/nonexistent"), "blinkpos-key")
+    cred = Path(os.environ.get("CREDENTIALS_DIRECTORY", "/nonexistent"), "blinkpos.key")
     try:
         digest = hashlib.sha256(cred.read_bytes()).hexdigest()
-        check(digest == expected_digest, "blinkpos-key credential: readable, the Vault's key")
+        check(digest == expected_digest, "blinkpos.key credential: readable, the Vault's key")
     except OSError as e:
-        check(False, f"blinkpos-key credential: unreadable ({e.strerror})")
+        check(False, f"blinkpos.key credential: unreadable ({e.strerror})")
     check(read_error(f"{config_dir}/blinkpos.key") == errno.EACCES, "the key file itself: EACCES")
     check(read_error(f"{config_dir}/merchant.key") == errno.EACCES, "the merchant key file: EACCES")
     check(not Path("/root").exists() or read_error("/root/.profile") is not None, "/root: hidden")
