@@ -364,20 +364,31 @@ class HardwareConfig:
 
 
 def read_toml(path: Path) -> dict[str, object]:
-    """The parsed TOML document at ``path``; ConfigError naming the file on any problem."""
-    # One reader for every verb; terminal.config.load_config reads the same way and may call it.
+    """The parsed TOML document at ``path``: one reader for every verb; ConfigError naming the
+    file and the fix on any problem."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             "--config", f"{path} does not exist", "give the path of terminal.toml"
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            "--config",
+            f"{path} cannot be read by this user",
+            "run the command with sudo (on a provisioned unit the file is root's and the "
+            "service's), or check its permissions",
         ) from None
     except OSError as exc:
         raise ConfigError(
             "--config", f"cannot read {path}: {exc.strerror}", "check its permissions"
         ) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), "is not UTF-8 text", "save it as UTF-8") from exc
+        raise ConfigError(
+            str(path), f"is not UTF-8 text (byte {exc.start})", "save the file as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"is not valid TOML: {exc}", "fix the line named") from exc
 

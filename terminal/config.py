@@ -9,13 +9,19 @@ The format is documented in ``docs/configuration.md``.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from hardware.config import DisplayConfig, GpioConfig, IndicatorConfig, KeypadConfig, PowerConfig
+from hardware.config import (
+    DisplayConfig,
+    GpioConfig,
+    IndicatorConfig,
+    KeypadConfig,
+    PowerConfig,
+    read_toml,
+)
 from terminal.config_table import Table, is_loopback
 from terminal.errors import ConfigError
 from terminal.keyfile import read_key
@@ -126,38 +132,9 @@ def _default_state_dir(base_dir: Path) -> Path:
     return Path(env.split(":")[0]) if env else base_dir / "state"
 
 
-def _read_document(path: Path) -> dict[str, object]:
-    """The TOML document at ``path``; ConfigError when it cannot be read or parsed."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            "--config", f"{path} does not exist", "give the path of terminal.toml"
-        ) from None
-    except PermissionError:
-        raise ConfigError(
-            "--config",
-            f"{path} cannot be read by this user",
-            "run the command with sudo (on a provisioned unit the file is root's and the "
-            "service's), or check its permissions",
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            "--config", f"cannot read {path}: {exc.strerror}", "check its permissions"
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            str(path), f"is not UTF-8 text (byte {exc.start})", "save the file as UTF-8"
-        ) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), f"is not valid TOML: {exc}", "fix the line named") from exc
-
-
 def load_config(path: Path) -> Config:
     """Read and validate the configuration at ``path``; raise ConfigError on any problem."""
-    return parse_config(_read_document(path), path=path)
+    return parse_config(read_toml(path), path=path)
 
 
 def load_terminal_settings(path: Path) -> TerminalSettings:
@@ -166,7 +143,7 @@ def load_terminal_settings(path: Path) -> TerminalSettings:
     For the read-only operator verbs (``history``, ``pending``), which need the state directory
     and nothing secret, so they never ask for a key or a copy of one.
     """
-    tables = _tables(_read_document(path))
+    tables = _tables(read_toml(path))
     return _terminal_settings(tables["terminal"], path.parent)
 
 
