@@ -145,11 +145,22 @@ class Forwarder:
         self._call_timeout = call_timeout
         self._config = config
         self._wake = asyncio.Event()
+        self._retry = asyncio.Event()  # set by retry_now: every waiting forward asks afresh
         self._tasks: dict[str, asyncio.Task[ForwardResult]] = {}
         self._held: set[str] = set()
 
     def wake(self) -> None:
         """A sale was journaled received: look for work now (the settler's one call here)."""
+        self._wake.set()
+
+    def retry_now(self) -> None:
+        """Stop every forward's wait (a backoff, a slow retry after a hard failure) and re-ask.
+
+        Not a shortcut past the rules: a forward woken early starts over from ``Started``, so
+        the policy asks Blink for the merchant invoice's status before it pays or replaces
+        anything (a replacement still waits out the in-flight margin).
+        """
+        self._retry.set()
         self._wake.set()
 
     async def forward(self, sale_id: str) -> ForwardResult:
@@ -213,7 +224,9 @@ class Forwarder:
                 case Do(action=action):
                     pass
                 case Wait(seconds=seconds, then=action):
-                    await self._sleep(seconds)
+                    if await self._wait(seconds):
+                        observation, failures = Started(), 0
+                        continue
                 case FailHard(reason=reason, retry_in=retry_in, then=action):
                     if retry_in is None:
                         log.error("sale %s: not forwarded: %s", sale_id, reason)
@@ -222,7 +235,9 @@ class Forwarder:
                         "sale %s: forward failing, retry in %.0f s: %s", sale_id, retry_in, reason
                     )
                     self._report(sale_id, ForwardOutcome.FAILING, reason)
-                    await self._sleep(retry_in)
+                    if await self._wait(retry_in):
+                        observation, failures = Started(), 0
+                        continue
             sale = await self._journal.call(Journal.sale, sale_id)
             observation = await self._carry_out(action, sale, wallets)
             if is_setback(observation):
@@ -236,6 +251,18 @@ class Forwarder:
                         ForwardOutcome.DELAYED,
                         f"not forwarded after {failures} tries, still trying: {detail}",
                     )
+
+    async def _wait(self, seconds: float) -> bool:
+        """Sleep ``seconds``; True if :meth:`retry_now` cut it short (then ask the policy again)."""
+        self._retry.clear()
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        retry = asyncio.ensure_future(self._retry.wait())
+        try:
+            done, _ = await asyncio.wait({sleeper, retry}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            retry.cancel()
+        return retry in done and sleeper not in done
 
     async def _done(self, sale: Sale) -> ForwardResult:
         if await self._journal.call(Journal.mark_forwarded, sale.id, self._clock()):

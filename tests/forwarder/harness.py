@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +40,7 @@ class Rig:
         config: PolicyConfig = DEFAULT_POLICY,
         call_timeout: float = 30.0,
         on_result: Callable[[ForwardResult], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> Forwarder:
         """A fresh forwarder (as after a restart) over the same journal and Blink."""
         return Forwarder(
@@ -47,7 +48,7 @@ class Rig:
             self.blink,
             WalletBook.known(Wallets(pos=POS_WALLET, merchant=MERCHANT_WALLET)),
             clock=self.clock,
-            sleep=self.clock.sleep,
+            sleep=sleep or self.clock.sleep,
             on_result=on_result or self.results.append,
             rng=lambda: 1.0,
             call_timeout=call_timeout,

@@ -260,3 +260,26 @@ async def test_a_failure_blink_keeps_giving_is_reported_while_retrying(rig: Rig)
     assert "Temporary failure" in rig.results[0].detail
     assert rig.blink.requests["pay"] == report_after + 1
     assert rig.payments_for_sale(sale_id) == 1
+
+
+async def test_retry_now_ends_a_hard_failures_slow_wait_and_asks_before_paying(rig: Rig) -> None:
+    sale_id = rig.paid_sale()
+    rig.blink.queue("pay", "insufficient")  # BlinkPOS is empty for now
+    failing = asyncio.Event()
+
+    def on_result(result: ForwardResult) -> None:
+        if result.outcome is ForwardOutcome.FAILING:
+            failing.set()
+
+    async def forever(seconds: float) -> None:
+        await asyncio.Event().wait()  # a 15-minute wait that only retry_now can end
+
+    forwarder = rig.forwarder(on_result=on_result, sleep=forever)
+    task = asyncio.create_task(forwarder.forward(sale_id))
+    await asyncio.wait_for(failing.wait(), scaled(5))
+    status_before = rig.blink.requests["status"]
+    forwarder.retry_now()  # the operator topped BlinkPOS up and pressed "retry forwards now"
+    result = await asyncio.wait_for(task, scaled(5))
+    assert result.outcome is ForwardOutcome.FORWARDED
+    assert rig.blink.requests["status"] > status_before  # it asked before it paid again
+    assert rig.payments_for_sale(sale_id) == 1
