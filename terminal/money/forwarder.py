@@ -242,15 +242,19 @@ class Forwarder:
             observation = await self._carry_out(action, sale, wallets)
             if is_setback(observation):
                 failures += 1
-                if failures == 1:
-                    log.warning("sale %s: forward held up: %s", sale_id, observation)
-                if should_report(failures, self._config):
-                    detail = getattr(observation, "detail", "") or type(observation).__name__
-                    self._report(
-                        sale_id,
-                        ForwardOutcome.DELAYED,
-                        f"not forwarded after {failures} tries, still trying: {detail}",
-                    )
+                self._setback(sale_id, observation, failures)
+
+    def _setback(self, sale_id: str, observation: Observation, failures: int) -> None:
+        """Log the first setback; tell the operator every ``report_after`` in a row."""
+        if failures == 1:
+            log.warning("sale %s: forward held up: %s", sale_id, observation)
+        if should_report(failures, self._config):
+            detail = getattr(observation, "detail", "") or type(observation).__name__
+            self._report(
+                sale_id,
+                ForwardOutcome.DELAYED,
+                f"not forwarded after {failures} tries, still trying: {detail}",
+            )
 
     async def _wait(self, seconds: float) -> bool:
         """Sleep ``seconds``; True if :meth:`retry_now` cut it short (then ask the policy again)."""
