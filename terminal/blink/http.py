@@ -36,6 +36,7 @@ from .models import (
     Wallet,
     WalletInvoice,
 )
+from .server_clock import ServerClock
 from .transport import DEFAULT_MAX_ANSWER, GraphQLPoster, parse_retry_after
 
 __all__ = ["DEFAULT_MAX_ANSWER", "BlinkHttp", "parse_retry_after"]
@@ -64,6 +65,8 @@ class BlinkHttp:
     ) -> None:
         self._url = url
         self._key_name = key_name
+        # Every answer's Date: Blink's clock, for whatever is compared with Blink's timestamps.
+        self.server_clock = ServerClock()
         self._poster = GraphQLPoster(
             url,
             key,
@@ -86,7 +89,13 @@ class BlinkHttp:
     ) -> Mapping[str, Any]:
         """Send one document; return ``data`` or raise from the error tree."""
         answer = await self._poster.post(document, variables, scope=scope, operation=operation)
+        if answer.date is not None:
+            self.server_clock.heard(answer.date)
         return answer.data
+
+    def blink_now(self) -> float | None:
+        """Blink's Unix time now, as its last answer said (moved on monotonically), or None."""
+        return self.server_clock.now()
 
     async def me(self) -> Account:
         """The key's account and wallets (needs READ)."""
@@ -280,6 +289,8 @@ class BlinkHttp:
         answer = await self._poster.post(
             documents.REALTIME_PRICE, {"currency": currency}, scope=_NO_SCOPE, operation=op
         )
+        if answer.date is not None:
+            self.server_clock.heard(answer.date)
         price = prices.realtime_price(field(answer.data, "realtimePrice", op))
         if price is None:
             raise MalformedAnswer(

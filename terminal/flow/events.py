@@ -49,8 +49,9 @@ class InvoicesCreated:
     amount_sats: int
     payment_request: str  # the POS invoice (BOLT11) the customer pays
     payment_hash: str  # of the POS invoice, for the status subscription
-    expires_at: float  # Unix seconds
+    expires_in: float  # seconds the invoice lives from ``made_at``, measured on Blink's clock
     request: int
+    made_at: float  # monotonic seconds: the QR's countdown runs from here, never the wall clock
 
 
 @dataclass(frozen=True)

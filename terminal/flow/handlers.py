@@ -239,12 +239,12 @@ def invoices_created(ctx: Context, event: InvoicesCreated) -> Outcome:
         event.amount_sats,
         event.payment_request,
         event.payment_hash,
-        event.expires_at,
+        event.made_at + event.expires_in,
     )
     ctx.sale = sale
     # Watch before the QR appears, so detection is in place before anyone can pay.
     effects: list[Effect] = [WatchInvoice(sale.sale_id, sale.payment_hash)]
-    effects += start_timer(ctx, "expiry", ctx.config.invoice_expiry_seconds)
+    effects += start_timer(ctx, "expiry", max(event.expires_in, 1.0))
     effects.append(show(ctx, sale_screen(ctx, sale)))
     return Outcome(effects, FlowState.WAITING)
 

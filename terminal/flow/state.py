@@ -83,7 +83,7 @@ class ShownSale:
     amount_sats: int
     payment_request: str
     payment_hash: str
-    expires_at: float
+    expires_at: float  # monotonic seconds (the view's clock), never compared with a wall clock
 
 
 def not_ready_screen(pos: LinkState, reason: str = "") -> NotReady:

@@ -170,7 +170,9 @@ class Detection:
         async for payload in updates:
             update = parse_my_update(payload)
             if isinstance(update, LnPaid):
-                await self._settler.received(update.payment_hash, "myUpdates")
+                await self._settler.received(
+                    update.payment_hash, "myUpdates", paid_sats=update.amount_sats
+                )
             elif isinstance(update, UpdateError):
                 log.warning("BlinkPOS update with an error: %s", update.message)
 

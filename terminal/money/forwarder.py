@@ -9,6 +9,7 @@ exactly-once is journaled *before* the request that depends on it leaves.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import time
@@ -25,6 +26,7 @@ from terminal.errors import (
     ScopeDenied,
 )
 from terminal.money import crashpoints
+from terminal.money.destination import Destination
 from terminal.money.guard import check_payout
 from terminal.money.journal import Journal
 from terminal.money.policy import (
@@ -51,7 +53,7 @@ from terminal.money.policy import (
     next_step,
     should_report,
 )
-from terminal.money.sale import AttemptOutcome, InvoiceRef, Sale, SaleState
+from terminal.money.sale import AttemptOutcome, ForwardAttempt, InvoiceRef, Sale, SaleState
 from terminal.money.wallets import WalletBook, Wallets
 from terminal.money.worker import JournalThread
 from terminal.secret import redact
@@ -76,6 +78,10 @@ class ForwardApi(Protocol):
 
     async def invoice_status(self, payment_hash: str) -> InvoiceStatus:
         """PENDING, PAID or EXPIRED for an invoice's hash."""
+        ...
+
+    def blink_now(self) -> float | None:
+        """Blink's time, as its last answer said (moved on monotonically); None before one."""
         ...
 
     async def create_invoice_on_behalf(
@@ -127,6 +133,7 @@ class Forwarder:
         journal: JournalThread,
         api: ForwardApi,
         wallets: WalletBook,
+        destination: Destination,
         *,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = _real_sleep,
@@ -138,7 +145,11 @@ class Forwarder:
         self._journal = journal
         self._api = api
         self._wallets = wallets
+        self._destination = destination
         self._clock = clock
+        # Attempts journaled before Blink-clock timing: when this process first saw each, on
+        # Blink's clock (only ever later than the truth, so a margin from it can only be longer).
+        self._first_seen: dict[int, float] = {}
         self._sleep = sleep
         self._on_result = on_result
         self._rng = rng
@@ -204,16 +215,17 @@ class Forwarder:
             return ForwardResult(sale_id, ForwardOutcome.FORWARDED, "already forwarded")
         if sale.state is not SaleState.RECEIVED:
             return ForwardResult(sale_id, ForwardOutcome.NOT_RECEIVED, sale.state.value)
-        wallets = await self._wallets.get()
+        wallets = await self._wallets_of(sale)
         observation: Observation = Started()
         failures = 0
         while True:
             sale = await self._journal.call(Journal.sale, sale_id)
+            now = self._api.blink_now()
             step = next_step(
                 sale,
-                await self._journal.call(Journal.attempts, sale_id),
+                self._timed(await self._journal.call(Journal.attempts, sale_id), now),
                 observation,
-                now=self._clock(),
+                now=now,
                 failures=failures,
                 jitter=self._rng(),
                 config=self._config,
@@ -255,6 +267,28 @@ class Forwarder:
                 ForwardOutcome.DELAYED,
                 f"not forwarded after {failures} tries, still trying: {detail}",
             )
+
+    async def _wallets_of(self, sale: Sale) -> Wallets:
+        """The wallets the sale was made for (locked in the journal when it was made).
+
+        No lookup (which may be failing, or may now name another wallet) stands between a
+        journaled sale and its forward; only a sale from a journal older than version 3 waits
+        for the configured wallets.
+        """
+        if sale.pos_wallet and sale.merchant_wallet:
+            return Wallets(pos=sale.pos_wallet, merchant=sale.merchant_wallet)
+        return await self._wallets.get()
+
+    def _timed(self, attempts: list[ForwardAttempt], now: float | None) -> list[ForwardAttempt]:
+        """``attempts`` with Blink's time filled in for those journaled without it."""
+        if now is None:
+            return attempts
+        return [
+            a
+            if a.started_blink is not None
+            else dataclasses.replace(a, started_blink=self._first_seen.setdefault(a.id, now))
+            for a in attempts
+        ]
 
     async def _wait(self, seconds: float) -> bool:
         """Sleep ``seconds``; True if :meth:`retry_now` cut it short (then ask the policy again)."""
@@ -299,18 +333,25 @@ class Forwarder:
         return await self._replace(sale, wallets.merchant)
 
     async def _pay(self, sale: Sale, pos_wallet_id: str) -> Observation:
+        checked = await self._destination_checked(sale)
+        if not isinstance(checked, Sale):
+            return checked
+        sale = checked
+        blink_now = self._api.blink_now()
         try:
             check_payout(
                 sale,
                 sale.merchant.request if sale.merchant else "",
-                now=self._clock(),
+                now=blink_now,
                 margin=self._config.expiry_margin,
+                node_ids=self._destination.known_nodes(),
+                require_verified=self._destination.verifies_owner,
             )
         except PayoutGuardError as exc:
             return GuardRefused(str(exc))
         assert sale.merchant is not None  # the guard refused a sale without one
         attempt = await self._journal.call(
-            Journal.begin_forward_attempt, sale.id, sale.merchant.hash, self._clock()
+            Journal.begin_forward_attempt, sale.id, sale.merchant.hash, self._clock(), blink_now
         )
         crashpoints.crashpoint(crashpoints.BEFORE_PAY)
         try:
@@ -346,6 +387,28 @@ class Forwarder:
         )
         crashpoints.crashpoint(crashpoints.AFTER_PAY_ANSWER)
         return PayAnswered(answer.status, redact(detail))
+
+    async def _destination_checked(self, sale: Sale) -> Sale | Observation:
+        """The sale once Blink's nodes are known and, with the merchant's key, its merchant
+        invoice is confirmed theirs (journaled); else what stood in the way."""
+        assert sale.merchant is not None
+        try:
+            async with asyncio.timeout(self._call_timeout):
+                await self._destination.nodes()
+                if self._destination.verifies_owner and not sale.merchant.verified:
+                    wallet = sale.merchant_wallet or (await self._wallets.get()).merchant
+                    if not await self._destination.owned_by_merchant(wallet, sale.merchant.hash):
+                        return GuardRefused(
+                            f"sale {sale.id}: Blink says the merchant invoice is not the "
+                            "merchant's; refusing to pay it"
+                        )
+                    await self._journal.call(Journal.mark_verified, sale.id, sale.merchant.hash)
+                    sale = await self._journal.call(Journal.sale, sale.id)
+        except RateLimited as exc:
+            return Throttled(Action.PAY, exc.retry_after)
+        except (BlinkError, TimeoutError) as exc:
+            return CallLost(Action.PAY, _describe(exc))
+        return sale
 
     async def _finish(
         self, attempt: int, outcome: AttemptOutcome, exc: BaseException, observation: Observation

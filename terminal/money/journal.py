@@ -40,7 +40,7 @@ JOURNAL_FILE = "journal.sqlite3"
 
 _SALE_COLUMNS = (
     "id, amount_sats, memo, state, created_at, updated_at, pos_request, pos_hash, "
-    "pos_expires_at, received_at, forwarded_at"
+    "pos_expires_at, received_at, forwarded_at, pos_wallet, merchant_wallet, paid_sats"
 )
 
 
@@ -132,8 +132,20 @@ class Journal:
 
     # --- writes ---------------------------------------------------------------------------
 
-    def begin_sale(self, amount_sats: int, memo: str, now: float) -> Sale:
-        """Journal a new sale (state ``new``) before any invoice exists for it."""
+    def begin_sale(
+        self,
+        amount_sats: int,
+        memo: str,
+        now: float,
+        *,
+        pos_wallet: str | None = None,
+        merchant_wallet: str | None = None,
+    ) -> Sale:
+        """Journal a new sale (state ``new``) before any invoice exists for it.
+
+        The wallets are the sale's destination, locked now: a later change of configuration
+        applies to new sales only.
+        """
         if amount_sats <= 0:
             raise ValueError(f"a sale needs a positive amount, not {amount_sats}")
         with self._write() as cur:
@@ -141,9 +153,18 @@ class Journal:
                 sale_id = new_sale_id(self.terminal_id, now)
                 try:
                     cur.execute(
-                        "INSERT INTO sales (id, amount_sats, memo, state, created_at, updated_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
-                        (sale_id, amount_sats, memo, SaleState.NEW.value, now, now),
+                        "INSERT INTO sales (id, amount_sats, memo, state, created_at, updated_at,"
+                        " pos_wallet, merchant_wallet) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            sale_id,
+                            amount_sats,
+                            memo,
+                            SaleState.NEW.value,
+                            now,
+                            now,
+                            pos_wallet,
+                            merchant_wallet,
+                        ),
                     )
                     break
                 except sqlite3.IntegrityError:
@@ -173,9 +194,12 @@ class Journal:
             )
             _insert_merchant(cur, sale_id, merchant, now)
 
-    def mark_received(self, sale_id: str, now: float) -> bool:
-        """Journal that the customer paid; False if it already was (paid or forwarded)."""
-        return self._move(sale_id, SaleState.RECEIVED, now, "mark_received", stamp="received_at")
+    def mark_received(self, sale_id: str, now: float, paid_sats: int | None = None) -> bool:
+        """Journal that the customer paid (``paid_sats``: what Blink said, if it said); False if
+        it already was (received or forwarded)."""
+        return self._move(
+            sale_id, SaleState.RECEIVED, now, "mark_received", "received_at", paid_sats=paid_sats
+        )
 
     def mark_cancelled(self, sale_id: str, now: float) -> bool:
         """Journal that the merchant cancelled the screen; False if nothing changed."""
@@ -208,8 +232,14 @@ class Journal:
             )
         return [row[0] for row in rows]
 
-    def begin_forward_attempt(self, sale_id: str, merchant_hash: str, now: float) -> int:
-        """Journal a pay request for the sale's current merchant invoice, before it leaves."""
+    def begin_forward_attempt(
+        self, sale_id: str, merchant_hash: str, now: float, blink_now: float | None = None
+    ) -> int:
+        """Journal a pay request for the sale's current merchant invoice, before it leaves.
+
+        ``blink_now`` is Blink's clock at that moment: how long the request may still be in
+        flight is measured against it.
+        """
         with self._write() as cur:
             sale = self._load(cur, sale_id)
             if sale.state is not SaleState.RECEIVED:
@@ -220,9 +250,9 @@ class Journal:
                     " refusing to journal a payment for it"
                 )
             cur.execute(
-                "INSERT INTO forward_attempts (sale_id, merchant_hash, started_at)"
-                " VALUES (?, ?, ?)",
-                (sale_id, merchant_hash, now),
+                "INSERT INTO forward_attempts (sale_id, merchant_hash, started_at, started_blink)"
+                " VALUES (?, ?, ?, ?)",
+                (sale_id, merchant_hash, now, blink_now),
             )
             attempt_id = cur.lastrowid
         assert attempt_id is not None
@@ -260,6 +290,29 @@ class Journal:
             )
             _insert_merchant(cur, sale_id, new, now)
             cur.execute("UPDATE sales SET updated_at = ? WHERE id = ?", (now, sale_id))
+
+    def mark_verified(self, sale_id: str, merchant_hash: str) -> None:
+        """Journal that Blink, asked with the merchant's key, owns ``merchant_hash`` as theirs."""
+        with self._write() as cur:
+            cur.execute(
+                "UPDATE merchant_invoices SET verified = 1 WHERE sale_id = ? AND hash = ?",
+                (sale_id, merchant_hash.lower()),
+            )
+
+    def meta(self, key: str) -> str | None:
+        """A value of the journal's own record (its device, its BlinkPOS wallet), or None."""
+        with self._read() as cur:
+            row = cur.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value of the journal's own record."""
+        with self._write() as cur:
+            cur.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -331,8 +384,8 @@ class Journal:
         """Every forward attempt for the sale, oldest first."""
         with self._read() as cur:
             rows = cur.execute(
-                "SELECT id, sale_id, merchant_hash, started_at, finished_at, outcome, detail"
-                " FROM forward_attempts WHERE sale_id = ? ORDER BY id",
+                "SELECT id, sale_id, merchant_hash, started_at, finished_at, outcome, detail,"
+                " started_blink FROM forward_attempts WHERE sale_id = ? ORDER BY id",
                 (sale_id,),
             ).fetchall()
         return [
@@ -344,6 +397,7 @@ class Journal:
                 finished_at=row[4],
                 outcome=None if row[5] is None else AttemptOutcome(row[5]),
                 detail=row[6],
+                started_blink=row[7],
             )
             for row in rows
         ]
@@ -385,9 +439,15 @@ class Journal:
         now: float,
         operation: str,
         stamp: str | None = None,
+        *,
+        paid_sats: int | None = None,
     ) -> bool:
         with self._write() as cur:
             sale = self._load(cur, sale_id)
+            if paid_sats is not None and sale.paid_sats is None:
+                # What Blink said was paid is kept even when the state does not move (a
+                # duplicate report that carries the amount the first one lacked).
+                cur.execute("UPDATE sales SET paid_sats = ? WHERE id = ?", (paid_sats, sale_id))
             if not require_change(sale.state, target, operation):
                 return False
             # ``stamp`` is one of two fixed column names chosen above, never caller text.
@@ -413,12 +473,13 @@ class Journal:
         if row is None:
             raise JournalError(f"no sale {sale_id!r} in the journal at {self._path}")
         invoices = cur.execute(
-            "SELECT request, hash, expires_at, replaced_at FROM merchant_invoices"
+            "SELECT request, hash, expires_at, replaced_at, verified FROM merchant_invoices"
             " WHERE sale_id = ? ORDER BY id",
             (sale_id,),
         ).fetchall()
-        current = [InvoiceRef(r[0], r[1], r[2]) for r in invoices if r[3] is None]
-        replaced = tuple(InvoiceRef(r[0], r[1], r[2]) for r in invoices if r[3] is not None)
+        refs = [(InvoiceRef(r[0], r[1], r[2], bool(r[4])), r[3] is None) for r in invoices]
+        current = [ref for ref, is_current in refs if is_current]
+        replaced = tuple(ref for ref, is_current in refs if not is_current)
         pos = None if row[6] is None else InvoiceRef(row[6], row[7], row[8])
         return Sale(
             id=row[0],
@@ -432,12 +493,15 @@ class Journal:
             replaced_merchants=replaced,
             received_at=row[9],
             forwarded_at=row[10],
+            pos_wallet=row[11],
+            merchant_wallet=row[12],
+            paid_sats=row[13],
         )
 
 
 def _insert_merchant(cur: sqlite3.Cursor, sale_id: str, invoice: InvoiceRef, now: float) -> None:
     cur.execute(
-        "INSERT INTO merchant_invoices (sale_id, request, hash, expires_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (sale_id, invoice.request, invoice.hash.lower(), invoice.expires_at, now),
+        "INSERT INTO merchant_invoices (sale_id, request, hash, expires_at, created_at, verified)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (sale_id, invoice.request, invoice.hash.lower(), invoice.expires_at, now, invoice.verified),
     )

@@ -8,18 +8,22 @@ never reach an invoice the journal does not know.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 
 from terminal.blink.http import BlinkHttp
 from terminal.blink.models import Invoice
-from terminal.errors import BlinkError, BlinkRejected, JournalError
+from terminal.errors import BlinkError, BlinkRejected, JournalError, PayoutGuardError
 from terminal.flow.events import Event, InvoiceCreationFailed, InvoicesCreated
 from terminal.money import crashpoints
+from terminal.money.destination import Destination
 from terminal.money.forwarder import create_merchant_invoice, invoice_ref
+from terminal.money.guard import check_new_invoices
 from terminal.money.journal import Journal
 from terminal.money.texts import STORAGE_TROUBLE, creation_trouble
-from terminal.money.wallets import WalletBook
+from terminal.money.wallets import WalletBook, Wallets
 from terminal.money.worker import JournalThread
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,7 @@ class SaleMaker:
         journal: JournalThread,
         http: BlinkHttp,
         wallets: WalletBook,
+        destination: Destination,
         emit: Callable[[Event], None],
         clock: Callable[[], float],
         *,
@@ -42,6 +47,8 @@ class SaleMaker:
         self._journal = journal
         self._http = http
         self._wallets = wallets
+        self._destination = destination
+        self._lifetime = expiry_minutes * 60.0
         self._emit = emit
         self._clock = clock
         self._memo = memo
@@ -49,9 +56,15 @@ class SaleMaker:
 
     async def create(self, amount_sats: int, request: int) -> None:
         """Make the sale's invoices and answer with exactly one event carrying ``request``."""
+        wallets = await self._wallets.get()  # known before the flow may ask (the link board)
         try:
             sale = await self._journal.call(
-                Journal.begin_sale, amount_sats, self._memo, self._clock()
+                Journal.begin_sale,
+                amount_sats,
+                self._memo,
+                self._clock(),
+                pos_wallet=wallets.pos,
+                merchant_wallet=wallets.merchant,
             )
         except JournalError as exc:
             log.error("cannot start a sale: %s", exc)
@@ -59,8 +72,9 @@ class SaleMaker:
             return
         crashpoints.crashpoint(crashpoints.AFTER_BEGIN_SALE)
         try:
-            pos, merchant = await self._make_both(sale.id, amount_sats)
-        except BlinkError as exc:
+            pos, merchant = await self._make_both(sale.id, amount_sats, wallets)
+            verified = await self._check(amount_sats, pos, merchant, wallets)
+        except (BlinkError, PayoutGuardError) as exc:
             await self._journal.call(Journal.mark_failed, sale.id, self._clock())
             trouble = creation_trouble(exc)
             log.warning("sale %s: invoices not made: %s", sale.id, exc)
@@ -77,7 +91,7 @@ class SaleMaker:
                 Journal.record_invoices,
                 sale.id,
                 invoice_ref(pos),
-                invoice_ref(merchant),
+                dataclasses.replace(invoice_ref(merchant), verified=verified),
                 self._clock(),
             )
         except JournalError as exc:
@@ -86,16 +100,47 @@ class SaleMaker:
             self._storage_failed(sale.id, exc, request)
             return
         crashpoints.crashpoint(crashpoints.AFTER_RECORD_INVOICES)
+        blink_now = self._http.blink_now()
         self._emit(
             InvoicesCreated(
                 sale.id,
                 amount_sats,
                 pos.payment_request,
                 pos.payment_hash,
-                float(pos.expires_at),
+                # How long the QR lives, on Blink's clock (the terminal's may be days off).
+                float(pos.expires_at) - blink_now if blink_now is not None else self._lifetime,
                 request,
+                time.monotonic(),
             )
         )
+
+    async def _check(
+        self, amount_sats: int, pos: Invoice, merchant: Invoice, wallets: Wallets
+    ) -> bool:
+        """Refuse invoices that are not exactly this sale's; True if the merchant's key confirmed
+        the merchant invoice is theirs (False: not checked, for want of the key or an answer)."""
+        nodes = self._destination.known_nodes()
+        check_new_invoices(
+            amount_sats,
+            pos.payment_request,
+            pos.payment_hash,
+            merchant.payment_request,
+            merchant.payment_hash,
+            node_ids=nodes,
+        )
+        if not self._destination.verifies_owner:
+            return False
+        try:
+            owned = await self._destination.owned_by_merchant(
+                wallets.merchant, merchant.payment_hash
+            )
+        except BlinkError as exc:
+            # The forwarder asks again before it pays; the sale need not wait for it.
+            log.warning("merchant invoice not confirmed yet (%s); checked before paying", exc)
+            return False
+        if not owned:
+            raise PayoutGuardError("Blink says the merchant invoice is not the merchant's")
+        return True
 
     def _storage_failed(self, sale_id: str | None, exc: JournalError, request: int) -> None:
         trouble = STORAGE_TROUBLE
@@ -105,9 +150,11 @@ class SaleMaker:
             )
         )
 
-    async def _make_both(self, sale_id: str, amount_sats: int) -> tuple[Invoice, Invoice]:
-        wallets = await self._wallets.get()
-        # Both at once: the customer waits for the slower of the two round trips, not their sum.
+    async def _make_both(
+        self, sale_id: str, amount_sats: int, wallets: Wallets
+    ) -> tuple[Invoice, Invoice]:
+        # Both at once (and Blink's node ids, the first time): the customer waits for the
+        # slowest round trip, not their sum.
         pos_call = self._http.create_invoice(
             wallets.pos,
             amount_sats,
@@ -118,8 +165,11 @@ class SaleMaker:
         merchant_call = create_merchant_invoice(
             self._http, wallets.merchant, sale_id, amount_sats, self._memo
         )
-        results = await asyncio.gather(pos_call, merchant_call, return_exceptions=True)
-        pos, merchant = results
+        calls: list[Awaitable[object]] = [pos_call, merchant_call]
+        if self._destination.known_nodes() is None:
+            calls.append(self._destination.nodes())
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        pos, merchant = results[0], results[1]
         for result in (pos, merchant):
             if isinstance(result, BaseException):
                 raise result

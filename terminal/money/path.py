@@ -26,6 +26,7 @@ from terminal.blink.http import BlinkHttp
 from terminal.blink.socket import BlinkSocket
 from terminal.config import Config
 from terminal.flow.events import Event
+from terminal.money.destination import Destination, InvoiceOwner
 from terminal.money.detection import Detection, LinkReporter, OnLink
 from terminal.money.forwarder import Forwarder
 from terminal.money.opening import SaleMaker
@@ -56,16 +57,25 @@ class MoneyPath:
         emit: Callable[[Event], None],
         on_forward: Callable[[ForwardResult], None],
         clock: Callable[[], float] = time.time,
+        merchant_http: InvoiceOwner | None = None,
     ) -> MoneyPath:
-        """Wire the parts (no I/O: nothing runs until :meth:`run`)."""
+        """Wire the parts (no I/O: nothing runs until :meth:`run`).
+
+        ``merchant_http``: the merchant's READ-key client, when configured: it confirms each
+        merchant invoice belongs to the merchant before the terminal pays it.
+        """
         wallets = WalletBook()
-        forwarder = Forwarder(journal, http, wallets, clock=clock, on_result=on_forward)
+        destination = Destination(http, merchant_http)
+        forwarder = Forwarder(
+            journal, http, wallets, destination, clock=clock, on_result=on_forward
+        )
         settler = Settler(journal, emit, forwarder.wake, clock)
-        detection = Detection(journal, http, open_socket, settler, board)
+        detection = Detection(journal, http, open_socket, settler, board, clock=clock)
         opener = SaleMaker(
             journal,
             http,
             wallets,
+            destination,
             emit,
             clock,
             memo=config.terminal.name,

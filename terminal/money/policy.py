@@ -1,7 +1,7 @@
 """What the forwarder does next, decided with no I/O: the exactly-once rules as one function.
 
-Given a paid sale as the journal holds it, its forward attempts, what the last step observed and
-the time, :func:`next_step` names the next step. The rules (DESIGN "Exactly once"):
+Given a received sale as the journal holds it, its forward attempts, what the last step observed
+and Blink's time, :func:`next_step` names the next step. The rules (DESIGN "Exactly once"):
 
 1. ``SUCCESS``/``ALREADY_PAID``, or the merchant invoice's status ``PAID``: done.
 2. Any other answer to a pay request (``FAILURE``, ``PENDING``), or no answer at all: ask the
@@ -16,6 +16,13 @@ the time, :func:`next_step` names the next step. The rules (DESIGN "Exactly once
 6. After a crash (``Started``) with attempts on the current invoice: ask before paying.
 7. Insufficient balance or a refused key: a hard failure the operator must see; retried slowly
    (the money is safe in BlinkPOS). A payout-guard refusal: a hard failure, not retried.
+
+Time: every comparison with an expiry or with when a pay request left is made on **Blink's
+clock** (``now``: the last answer's ``Date`` moved on monotonically; attempts carry Blink's time
+when they left). The terminal's own wall clock, which a Pi without an RTC may have days wrong and
+time sync may jump, decides nothing here. Until Blink's time is known (``now`` is None), the
+policy only asks. No wait is longer than the in-flight margin itself, so a wrong estimate can
+never leave a sale stuck for longer than that.
 """
 
 from __future__ import annotations
@@ -34,9 +41,12 @@ class PolicyConfig:
 
     backoff_base: float = 1.0
     backoff_cap: float = 300.0
-    hard_retry: float = 900.0
+    hard_retry: float = 600.0  # no longer than max_wait
     # Longer than any request can be in flight (Blink's router gives up after 180 s).
     replace_safety: float = 600.0
+    # No wait is longer than this (the margin itself): whatever a clock or a peer says, a sale
+    # is looked at again within it, so a wrong estimate cannot leave it stuck for days.
+    max_wait: float = 600.0
     expiry_margin: float = EXPIRY_MARGIN_SECONDS
     # After this many setbacks in a row (and every as many again) the operator is told, even
     # for faults that are retried at the normal pace (a FAILURE Blink keeps giving, an outage).
@@ -211,28 +221,47 @@ def backoff(failures: int, jitter: float, config: PolicyConfig = DEFAULT_POLICY)
     return delay * (0.5 + 0.5 * min(max(jitter, 0.0), 1.0))
 
 
-def next_step(  # noqa: PLR0912 - one case per observation: the rules read as a table
+def next_step(
     sale: Sale,
     attempts: list[ForwardAttempt],
     observation: Observation,
     *,
-    now: float,
+    now: float | None,
     failures: int = 0,
     jitter: float = 0.5,
     config: PolicyConfig = DEFAULT_POLICY,
 ) -> Step:
-    """The next step for forwarding ``sale``, per the rules in this module's docstring."""
+    """The next step for forwarding ``sale``, per the rules in this module's docstring.
+
+    ``now`` is Blink's time (None until an answer has told it).
+    """
+    step = _next_step(sale, attempts, observation, now, failures, jitter, config)
+    if isinstance(step, Wait):
+        return Wait(min(max(step.seconds, 0.0), config.max_wait), step.then)
+    return step
+
+
+def _next_step(  # noqa: PLR0912 - one case per observation: the rules read as a table
+    sale: Sale,
+    attempts: list[ForwardAttempt],
+    observation: Observation,
+    now: float | None,
+    failures: int,
+    jitter: float,
+    config: PolicyConfig,
+) -> Step:
     if sale.state is SaleState.FORWARDED:
         return Done()
     if sale.state is not SaleState.RECEIVED or sale.merchant is None:
         return FailHard(f"sale {sale.id} is {sale.state.value}: nothing to forward", None)
     merchant = sale.merchant
     tried = [a for a in attempts if a.merchant_hash == merchant.hash]
-    near_expiry = merchant.expires_at - now < config.expiry_margin
+    near_expiry = now is None or merchant.expires_at - now < config.expiry_margin
     wait = backoff(failures, jitter, config)
 
     match observation:
         case Started():
+            # Blink's time unknown, or attempts already made: ask before anything else.
             return Do(Action.ASK_STATUS) if tried or near_expiry else Do(Action.PAY)
         case PayAnswered(status=PaymentStatus.SUCCESS | PaymentStatus.ALREADY_PAID):
             return Done()
@@ -244,13 +273,16 @@ def next_step(  # noqa: PLR0912 - one case per observation: the rules read as a 
             return Done()
         case StatusAnswered(status=InvoiceStatus.PENDING):
             if near_expiry:
-                # Too late to pay safely: let it expire, then replace it.
-                return Wait(max(merchant.expires_at - now, 0.0) + 1.0, Action.ASK_STATUS)
+                # Too late to pay safely (or Blink's time unknown): let Blink expire it, then
+                # replace it. Blink's EXPIRED, not our clock, says when.
+                left = 0.0 if now is None else merchant.expires_at - now
+                return Wait(max(left, 0.0) + 1.0, Action.ASK_STATUS)
             return Do(Action.PAY) if failures == 0 else Wait(wait, Action.PAY)
         case StatusAnswered(status=InvoiceStatus.EXPIRED):
-            youngest = max((a.started_at for a in tried), default=None)
-            if youngest is not None and now - youngest < config.replace_safety:
-                return Wait(youngest + config.replace_safety - now, Action.ASK_STATUS)
+            youngest = max((_left_at(a, now) for a in tried), default=None)
+            if youngest is not None and (now is None or now - youngest < config.replace_safety):
+                since = 0.0 if now is None else now - youngest
+                return Wait(config.replace_safety - since, Action.ASK_STATUS)
             return Do(Action.REPLACE)
         case CallLost(action=action):
             return Wait(wait, action)
@@ -266,4 +298,13 @@ def next_step(  # noqa: PLR0912 - one case per observation: the rules read as a 
             return FailHard(detail, None)
         case Replaced():
             return Do(Action.PAY)
-    raise AssertionError(f"unhandled observation {observation!r}")  # pragma: no cover
+    raise AssertionError(f"unhandled observation {observation!r}")
+
+
+def _left_at(attempt: ForwardAttempt, now: float | None) -> float:
+    """When ``attempt`` left, on Blink's clock (an attempt without that time: just now)."""
+    if attempt.started_blink is not None:
+        return attempt.started_blink
+    # From a journal older than Blink-clock timing: the forwarder fills in when it first saw it,
+    # so this only happens with Blink's time unknown, and then nothing is replaced anyway.
+    return now if now is not None else float("inf")  # pragma: no cover

@@ -127,11 +127,17 @@ class AttemptOutcome(enum.StrEnum):
 
 @dataclass(frozen=True)
 class InvoiceRef:
-    """An invoice as the journal keeps it: the BOLT11 text, its payment hash, its expiry."""
+    """An invoice as the journal keeps it: the BOLT11 text, its payment hash, its expiry.
+
+    ``expires_at`` is Blink's Unix time (compare it with Blink's clock, never the terminal's).
+    ``verified``: a merchant invoice that Blink, asked with the merchant's own READ key, said
+    belongs to the merchant's wallet.
+    """
 
     request: str
     hash: str
     expires_at: float
+    verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,10 +147,13 @@ class ForwardAttempt:
     id: int
     sale_id: str
     merchant_hash: str
-    started_at: float
+    started_at: float  # the terminal's clock: for people reading the journal
     finished_at: float | None
     outcome: AttemptOutcome | None
     detail: str
+    # Blink's clock when the request left: how long it may still be in flight is measured on
+    # Blink's clock (carried over restarts), never the terminal's, which may jump.
+    started_blink: float | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,11 @@ class Sale:
     replaced_merchants: tuple[InvoiceRef, ...] = ()
     received_at: float | None = None
     forwarded_at: float | None = None
+    # The destination, locked when the sale was made: a replacement pays only these wallets,
+    # whatever the configuration says later. None only in journals from before version 3.
+    pos_wallet: str | None = None
+    merchant_wallet: str | None = None
+    paid_sats: int | None = None  # what Blink said the customer paid, when it said
 
 
 def new_terminal_id() -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from terminal.errors import JournalError
 from terminal.money.sale import new_terminal_id
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -23,7 +23,10 @@ SCHEMA: tuple[str, ...] = (
         pos_hash TEXT UNIQUE,
         pos_expires_at REAL,
         received_at REAL,
-        forwarded_at REAL
+        forwarded_at REAL,
+        pos_wallet TEXT,
+        merchant_wallet TEXT,
+        paid_sats INTEGER
     )""",
     "CREATE INDEX IF NOT EXISTS sales_by_state ON sales (state, created_at)",
     # Every merchant invoice a sale ever had; the one with replaced_at NULL is the current one.
@@ -34,7 +37,8 @@ SCHEMA: tuple[str, ...] = (
         hash TEXT NOT NULL UNIQUE,
         expires_at REAL NOT NULL,
         created_at REAL NOT NULL,
-        replaced_at REAL
+        replaced_at REAL,
+        verified INTEGER NOT NULL DEFAULT 0
     )""",
     "CREATE INDEX IF NOT EXISTS merchant_by_sale ON merchant_invoices (sale_id)",
     """CREATE TABLE IF NOT EXISTS forward_attempts (
@@ -44,7 +48,8 @@ SCHEMA: tuple[str, ...] = (
         started_at REAL NOT NULL,
         finished_at REAL,
         outcome TEXT,
-        detail TEXT NOT NULL DEFAULT ''
+        detail TEXT NOT NULL DEFAULT '',
+        started_blink REAL
     )""",
     "CREATE INDEX IF NOT EXISTS attempts_by_sale ON forward_attempts (sale_id)",
 )
@@ -99,6 +104,16 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "UPDATE sales SET state = 'lapsed' WHERE state = 'expired'",
         "ALTER TABLE sales RENAME COLUMN paid_at TO received_at",
         "UPDATE forward_attempts SET outcome = 'key_refused' WHERE outcome = 'refused'",
+    ),
+    # Version 3 locks each sale's destination (its wallets), keeps what Blink said was paid,
+    # marks merchant invoices verified with the merchant's key, and times pay requests on
+    # Blink's clock.
+    2: (
+        "ALTER TABLE sales ADD COLUMN pos_wallet TEXT",
+        "ALTER TABLE sales ADD COLUMN merchant_wallet TEXT",
+        "ALTER TABLE sales ADD COLUMN paid_sats INTEGER",
+        "ALTER TABLE merchant_invoices ADD COLUMN verified INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE forward_attempts ADD COLUMN started_blink REAL",
     ),
 }
 

@@ -36,8 +36,14 @@ class Settler:
         self._wake_forwarder = wake_forwarder
         self._clock = clock
 
-    async def received(self, payment_hash: str, source: str) -> bool:
-        """Journal the POS invoice ``payment_hash`` as paid; True if it is one of our sales."""
+    async def received(
+        self, payment_hash: str, source: str, *, paid_sats: int | None = None
+    ) -> bool:
+        """Journal the POS invoice ``payment_hash`` as paid; True if it is one of our sales.
+
+        ``paid_sats``: what Blink said was paid, when it said (``myUpdates`` does; a status
+        does not); kept so the payout guard never forwards more than the customer paid.
+        """
         sale = await self._journal.call(Journal.by_pos_hash, payment_hash)
         if sale is None:
             log.debug("paid invoice %s… is not this terminal's; ignored", payment_hash[:12])
@@ -51,7 +57,14 @@ class Settler:
                 sale.state.value,
             )
             return True
-        moved = await self._journal.call(Journal.mark_received, sale.id, self._clock())
+        moved = await self._journal.call(Journal.mark_received, sale.id, self._clock(), paid_sats)
+        if paid_sats is not None and paid_sats < sale.amount_sats:
+            log.error(
+                "sale %s: Blink says %d sats were paid of %d: it will not be forwarded; check it",
+                sale.id,
+                paid_sats,
+                sale.amount_sats,
+            )
         if moved:
             crashpoints.crashpoint(crashpoints.AFTER_MARK_RECEIVED)
             log.info("sale %s paid (%d sats, seen via %s)", sale.id, sale.amount_sats, source)

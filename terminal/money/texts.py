@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from terminal.errors import BlinkError, BlinkUnreachable, KeyRejected, RateLimited, ScopeDenied
+from terminal.errors import (
+    BlinkError,
+    BlinkUnreachable,
+    KeyRejected,
+    PayoutGuardError,
+    RateLimited,
+    ScopeDenied,
+)
 from terminal.flow.events import Event, ForwardDelayed, ForwardFailedHard, ForwardSucceeded
 from terminal.money.policy import ForwardOutcome, ForwardResult
 
@@ -26,8 +33,11 @@ class Trouble:
 STORAGE_TROUBLE = Trouble("Storage error", "Call the operator", retryable=False)
 
 
-def creation_trouble(exc: BlinkError) -> Trouble:
+def creation_trouble(exc: BlinkError | PayoutGuardError) -> Trouble:
     """Why a sale's invoices could not be made, and what to do about it."""
+    if isinstance(exc, PayoutGuardError):
+        # Blink's answer is not exactly this sale's: refused before anyone could pay it.
+        return Trouble("Wrong invoice", "Try again; if it repeats, call the operator", True)
     if isinstance(exc, KeyRejected):
         return Trouble("Key rejected", "Replace the BlinkPOS key", retryable=False)
     if isinstance(exc, ScopeDenied):

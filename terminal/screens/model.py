@@ -63,7 +63,11 @@ class Creating:
 
 @dataclass(frozen=True)
 class ShowInvoice:
-    """The QR code the customer scans; ``expires_at`` (Unix seconds) less the view's ``now``."""
+    """The QR code the customer scans; ``expires_at`` less the view's ``now`` is its time left.
+
+    Both are on the terminal's monotonic clock: the countdown runs from the moment the invoice
+    was made, whatever the wall clock (which a Pi without an RTC may have days wrong) says.
+    """
 
     payment_request: str
     amount_sats: int
@@ -156,5 +160,5 @@ class View:
 
     screen: Screen
     status: Status = field(default_factory=Status)
-    now: float = 0.0
+    now: float = 0.0  # the terminal's monotonic clock (countdowns), never the wall clock
     frame: int = 0

@@ -114,7 +114,8 @@ class Terminal:
                 invoice_expiry_seconds=config.terminal.invoice_expiry_minutes * 60.0,
             )
         )
-        self._screen = ScreenKeeper(peripherals.show_view, clock)
+        # The view's clock is monotonic: countdowns never follow a wall-clock jump.
+        self._screen = ScreenKeeper(peripherals.show_view)
         self._timers = Timers(self.emit)
         self._ready = asyncio.Event()
         has_merchant = config.merchant.key is not None
@@ -199,6 +200,7 @@ class Terminal:
             key_name="BlinkPOS",
             timeout=blink.timeout_seconds,
         )
+        merchant_http = self._merchant_http()
         money = MoneyPath.build(
             self._config,
             journal,
@@ -208,8 +210,9 @@ class Terminal:
             self.emit,
             self._forward_result,
             self._clock,
+            merchant_http=merchant_http,
         )
-        merchant = self._merchant_link(journal)
+        merchant = None if merchant_http is None else self._merchant_link(journal, merchant_http)
         code = 0
         try:
             try:
@@ -246,12 +249,17 @@ class Terminal:
             budget=self._budget,
         )
 
-    def _merchant_link(self, journal: JournalThread) -> MerchantLink | None:
+    def _merchant_http(self) -> BlinkHttp | None:
         key = self._config.merchant.key
         if key is None:
             return None
         blink = self._config.blink
-        http = BlinkHttp(blink.api_url, key, key_name="merchant", timeout=blink.timeout_seconds)
+        return BlinkHttp(blink.api_url, key, key_name="merchant", timeout=blink.timeout_seconds)
+
+    def _merchant_link(self, journal: JournalThread, http: BlinkHttp) -> MerchantLink:
+        key = self._config.merchant.key
+        assert key is not None  # only called with the merchant's client
+        blink = self._config.blink
         socket = BlinkSocket(
             blink.ws_url,
             key,

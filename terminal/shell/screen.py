@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Callable
 
 from terminal.screens.model import Battery, Screen, ShowInvoice, Status, Success, View
@@ -20,7 +21,9 @@ class ScreenKeeper:
     one, so ticking the clock once a second costs nothing on screens without a countdown.
     """
 
-    def __init__(self, show_view: Callable[[View], None], clock: Callable[[], float]) -> None:
+    def __init__(
+        self, show_view: Callable[[View], None], clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._show_view = show_view
         self._clock = clock
         self._screen: Screen | None = None

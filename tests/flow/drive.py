@@ -63,8 +63,9 @@ def created(request: int, sale_id: str = "sale-1", amount: int = 1234) -> Invoic
         amount_sats=amount,
         payment_request=f"lnbc{amount}n1p{sale_id}",
         payment_hash=f"hash-{sale_id}",
-        expires_at=1_700_000_600.0,
+        expires_in=600.0,
         request=request,
+        made_at=1_000.0,  # the monotonic clock: the QR's countdown runs from here
     )
 
 

@@ -32,6 +32,7 @@ from terminal.errors import BlinkUnreachable, InsufficientBalance, MalformedAnsw
 from terminal.sandbox.rules import ALREADY_PAID_WINDOW_S, repeat_is_already_paid
 
 _NODE_KEY = PrivateKey()
+NODE_ID = _NODE_KEY.public_key.format().hex()
 
 
 class SimulatedCrash(BaseException):
@@ -105,6 +106,14 @@ class FakeBlink:
     created: set[str] = field(default_factory=set)  # hashes the terminal asked for
     requests: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _in_flight: list[tuple[float, str, str]] = field(default_factory=list)
+
+    def blink_now(self) -> float | None:
+        """Blink's own time: the true time of this simulation, whatever the terminal's says."""
+        return self.clock.now
+
+    async def node_ids(self) -> frozenset[str]:
+        """Blink's node key: the one every invoice here is signed with."""
+        return frozenset({NODE_ID})
 
     def queue(self, operation: str, *faults: str) -> None:
         """Make the next calls of ``operation`` misbehave, in this order."""

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from terminal.money.destination import Destination
 from terminal.money.forwarder import Forwarder
 from terminal.money.journal import Journal
 from terminal.money.policy import DEFAULT_POLICY, ForwardResult, PolicyConfig
@@ -47,6 +48,7 @@ class Rig:
             self.thread,
             self.blink,
             WalletBook.known(Wallets(pos=POS_WALLET, merchant=MERCHANT_WALLET)),
+            Destination(self.blink),
             clock=self.clock,
             sleep=sleep or self.clock.sleep,
             on_result=on_result or self.results.append,
@@ -58,7 +60,9 @@ class Rig:
     def paid_sale(self, amount: int = 2100, merchant_expiry: int = 86_400) -> str:
         """A sale taken through confirm (both invoices journaled) and detection (paid)."""
         now = self.clock.now
-        sale = self.journal.begin_sale(amount, "Table 4", now)
+        sale = self.journal.begin_sale(
+            amount, "Table 4", now, pos_wallet=POS_WALLET, merchant_wallet=MERCHANT_WALLET
+        )
         pos = make_invoice(amount, now=now, expiry=900)
         merchant = self.blink.terminal_invoice(amount, MERCHANT_WALLET, merchant_expiry)
         self.journal.record_invoices(

@@ -52,7 +52,8 @@ NEAR_EXPIRY = replace(SALE, merchant=replace(MERCHANT, expires_at=NOW + 30))
 
 
 def attempt(started_at: float, merchant_hash: str = MERCHANT.hash) -> ForwardAttempt:
-    return ForwardAttempt(1, SALE.id, merchant_hash, started_at, None, None, "")
+    """An attempt that left at ``started_at`` on Blink's clock (and the terminal's, here)."""
+    return ForwardAttempt(1, SALE.id, merchant_hash, started_at, None, None, "", started_at)
 
 
 # (name, sale, attempts, observation, failures, expected)

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from terminal.errors import PayoutGuardError
-from terminal.money.guard import EXPIRY_MARGIN_SECONDS, check_payout
+from terminal.money.guard import EXPIRY_MARGIN_SECONDS, check_new_invoices, check_payout
 from terminal.money.sale import InvoiceRef, Sale, SaleState
-from tests.forwarder.fake_blink import make_invoice
+from tests.forwarder.fake_blink import NODE_ID, make_invoice
 
 NOW = 1_800_000_000.0
 
@@ -92,7 +92,7 @@ def test_an_undecodable_invoice_is_refused() -> None:
 def test_only_a_paid_sale_is_paid_out(state: SaleState) -> None:
     sale = replace(paid_sale(), state=state)
     assert sale.merchant is not None
-    with pytest.raises(PayoutGuardError, match="not paid"):
+    with pytest.raises(PayoutGuardError, match="not received"):
         check_payout(sale, sale.merchant.request, now=NOW)
 
 
@@ -100,3 +100,66 @@ def test_a_sale_without_a_merchant_invoice_is_refused() -> None:
     sale = replace(paid_sale(), merchant=None)
     with pytest.raises(PayoutGuardError, match="not the merchant invoice"):
         check_payout(sale, "", now=NOW)
+
+
+def test_an_invoice_payable_to_a_node_that_is_not_blinks_is_refused() -> None:
+    sale = paid_sale()
+    assert sale.merchant is not None
+    assert check_payout(sale, sale.merchant.request, now=NOW, node_ids=frozenset({NODE_ID}))
+    with pytest.raises(PayoutGuardError, match="not Blink's"):
+        check_payout(sale, sale.merchant.request, now=NOW, node_ids=frozenset({"02" + "00" * 32}))
+
+
+def test_a_sale_paid_short_is_never_forwarded_in_full() -> None:
+    sale = replace(paid_sale(), paid_sats=1)  # a tampered QR asked for 1 sat, and got it
+    assert sale.merchant is not None
+    with pytest.raises(PayoutGuardError, match="paid 1 sats of 2100"):
+        check_payout(sale, sale.merchant.request, now=NOW)
+    overpaid = replace(paid_sale(), paid_sats=2200)
+    assert overpaid.merchant is not None
+    assert check_payout(overpaid, overpaid.merchant.request, now=NOW).amount_sats == 2100
+
+
+def test_with_the_merchants_key_only_a_confirmed_invoice_is_paid() -> None:
+    sale = paid_sale()
+    assert sale.merchant is not None
+    with pytest.raises(PayoutGuardError, match="not confirmed"):
+        check_payout(sale, sale.merchant.request, now=NOW, require_verified=True)
+    confirmed = replace(sale, merchant=replace(sale.merchant, verified=True))
+    assert confirmed.merchant is not None
+    assert check_payout(confirmed, confirmed.merchant.request, now=NOW, require_verified=True)
+
+
+def test_nothing_is_paid_before_blinks_time_is_known() -> None:
+    sale = paid_sale()
+    assert sale.merchant is not None
+    with pytest.raises(PayoutGuardError, match="time is not known"):
+        check_payout(sale, sale.merchant.request, now=None)
+
+
+def test_new_invoices_must_ask_exactly_the_typed_amount_of_blinks_nodes() -> None:
+    pos, merchant = make_invoice(2100, now=NOW, expiry=900), make_invoice(2100, now=NOW, expiry=9)
+    nodes = frozenset({NODE_ID})
+    args = (pos.payment_request, pos.payment_hash, merchant.payment_request, merchant.payment_hash)
+    check_new_invoices(2100, *args, node_ids=nodes)  # all good
+    cheap = make_invoice(1, now=NOW, expiry=900)
+    with pytest.raises(PayoutGuardError, match="customer's invoice asks for 1 sats, not 2100"):
+        check_new_invoices(
+            2100,
+            cheap.payment_request,
+            cheap.payment_hash,
+            merchant.payment_request,
+            merchant.payment_hash,
+            node_ids=nodes,
+        )
+    with pytest.raises(PayoutGuardError, match="merchant's invoice's hash"):
+        check_new_invoices(
+            2100,
+            pos.payment_request,
+            pos.payment_hash,
+            merchant.payment_request,
+            pos.payment_hash,
+            node_ids=nodes,
+        )
+    with pytest.raises(PayoutGuardError, match="not Blink's"):
+        check_new_invoices(2100, *args, node_ids=frozenset({"03" + "11" * 32}))

@@ -14,6 +14,7 @@ import pytest
 
 from terminal.blink import BlinkHttp
 from terminal.money import crashpoints
+from terminal.money.destination import Destination
 from terminal.money.forwarder import Forwarder
 from terminal.money.journal import Journal
 from terminal.money.policy import ForwardOutcome, ForwardResult, PolicyConfig
@@ -55,6 +56,7 @@ def forwarder(
         journal,
         http,
         WalletBook.known(wallets),
+        Destination(http),
         clock=sandbox.clock.now,
         sleep=sleep,
         on_result=on_result,
@@ -174,6 +176,7 @@ CHILD = textwrap.dedent(
     import asyncio, sys
     from pathlib import Path
     from terminal.blink import BlinkHttp
+    from terminal.money.destination import Destination
     from terminal.money.forwarder import Forwarder
     from terminal.money.wallets import WalletBook, Wallets
     from terminal.money.worker import JournalThread
@@ -185,7 +188,7 @@ CHILD = textwrap.dedent(
         journal = JournalThread.start(state)
         http = BlinkHttp(url, Secret("BlinkPOS", Path(key_file).read_text().strip()))
         wallets = WalletBook.known(Wallets(pos=pos, merchant=merchant))
-        await Forwarder(journal, http, wallets).forward(sale_id)
+        await Forwarder(journal, http, wallets, Destination(http)).forward(sale_id)
         print("finished", flush=True)
 
     asyncio.run(main())

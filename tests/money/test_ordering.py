@@ -14,6 +14,7 @@ from pathlib import Path
 from terminal.blink.http import BlinkHttp
 from terminal.flow.events import Event, InvoiceCreationFailed, InvoicesCreated
 from terminal.keys import Key
+from terminal.money.destination import Destination
 from terminal.money.journal import Journal
 from terminal.money.opening import SaleMaker
 from terminal.money.sale import SaleState
@@ -45,7 +46,14 @@ async def test_the_qr_is_announced_only_once_both_invoices_are_on_disk(
 
     wallets = Wallets(pos=sandbox.wallet_id("blinkpos"), merchant=sandbox.wallet_id("merchant"))
     maker = SaleMaker(
-        thread, http, WalletBook.known(wallets), emit, lambda: 1.0, memo="Shop", expiry_minutes=15
+        thread,
+        http,
+        WalletBook.known(wallets),
+        Destination(http),
+        emit,
+        lambda: 1.0,
+        memo="Shop",
+        expiry_minutes=15,
     )
     try:
         await maker.create(2100, request=1)
@@ -73,7 +81,14 @@ async def test_a_failed_sale_is_journaled_failed_before_the_screen_hears(
     sandbox.faults.fail_next(2, "500")
     wallets = Wallets(pos=sandbox.wallet_id("blinkpos"), merchant=sandbox.wallet_id("merchant"))
     maker = SaleMaker(
-        thread, http, WalletBook.known(wallets), emit, lambda: 1.0, memo="Shop", expiry_minutes=15
+        thread,
+        http,
+        WalletBook.known(wallets),
+        Destination(http),
+        emit,
+        lambda: 1.0,
+        memo="Shop",
+        expiry_minutes=15,
     )
     try:
         await maker.create(2100, request=1)
