@@ -40,6 +40,12 @@ class TerminalSettings:
     max_amount_sats: int
     invoice_expiry_minutes: int
     log_level: str
+    # "ntp": take no sale until the OS says the clock is synchronised (a Pi has no RTC);
+    # "trust": the clock is right from boot (a desktop, a board with an RTC).
+    clock: str = "ntp"
+    # Which device this is: a journal records it, and one found on another device (a cloned SD
+    # card) forwards nothing until an operator adopts it.
+    machine_id_file: Path = Path("/etc/machine-id")
 
 
 @dataclass(frozen=True)
@@ -161,8 +167,12 @@ def _terminal_settings(table: Mapping[str, object], base_dir: Path) -> TerminalS
     max_amount = t.number("max_amount_sats", 1_000_000, 1, 100_000_000)
     expiry = t.number("invoice_expiry_minutes", 15, 1, 60)
     log_level = t.choice("log_level", "info", _LOG_LEVELS, fold_case=True)
+    clock = t.choice("clock", "ntp", ("ntp", "trust"))
+    machine_id = Path(t.get("machine_id_file", str, "/etc/machine-id"))
+    if not machine_id.is_absolute():
+        machine_id = base_dir / machine_id
     t.finish()
-    return TerminalSettings(name, state_dir, max_amount, expiry, log_level)
+    return TerminalSettings(name, state_dir, max_amount, expiry, log_level, clock, machine_id)
 
 
 def parse_config(document: Mapping[str, object], *, path: Path) -> Config:

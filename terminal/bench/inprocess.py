@@ -31,7 +31,7 @@ class WatchedPeripherals(Peripherals):
 def bench_config(folder: Path, http_url: str, ws_url: str) -> dict[str, Any]:
     """A headless terminal configuration (dummy display, no keypad) for a sandbox."""
     return {
-        "terminal": {"name": "Bench", "state_dir": str(folder / "state")},
+        "terminal": {"name": "Bench", "state_dir": str(folder / "state"), "clock": "trust"},
         "blink": {"api_url": http_url, "ws_url": ws_url, "timeout_seconds": 10.0},
         "blinkpos": {"key_file": str(folder / "keys" / "blinkpos.key")},
         "merchant": {"username": "merchant"},

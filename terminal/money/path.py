@@ -18,22 +18,35 @@ on it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from terminal.blink.http import BlinkHttp
 from terminal.blink.socket import BlinkSocket
 from terminal.config import Config
 from terminal.flow.events import Event
+from terminal.money import binding
 from terminal.money.destination import Destination, InvoiceOwner
 from terminal.money.detection import Detection, LinkReporter, OnLink
 from terminal.money.forwarder import Forwarder
+from terminal.money.journal import Journal
 from terminal.money.opening import SaleMaker
 from terminal.money.policy import ForwardResult
 from terminal.money.settling import Settler
 from terminal.money.wallets import WalletBook, WalletReporter, resolve_wallets
 from terminal.money.worker import JournalThread
+
+log = logging.getLogger(__name__)
+
+
+class JournalReporter(WalletReporter, Protocol):
+    """The link board, as the money path reports to it."""
+
+    def journal_refused(self, problem: str) -> None:
+        """The journal may not be used here; why."""
 
 
 @dataclass
@@ -83,9 +96,37 @@ class MoneyPath:
         )
         return cls(journal, wallets, opener, detection, forwarder)
 
-    async def run(self, config: Config, http: BlinkHttp, board: WalletReporter) -> None:
-        """Detection, the wallet lookup and the forwarder, until cancelled (or one of them dies)."""
+    async def run(
+        self, config: Config, http: BlinkHttp, board: JournalReporter, *, forward: bool = True
+    ) -> None:
+        """Detection, the wallet lookup and the forwarder, until cancelled (or one dies).
+
+        ``forward=False``: the journal is not this device's (see :mod:`binding`): payments are
+        still seen and journaled, nothing is forwarded. The forwarder does not wait for the
+        wallet lookup: a journaled sale carries its own wallets.
+        """
         async with asyncio.TaskGroup() as group:
             group.create_task(self.detection.run(), name="detection")
-            group.create_task(resolve_wallets(config, http, self.wallets, board), name="wallets")
-            group.create_task(self.forwarder.run(), name="forwarder")
+            forwarder = (
+                group.create_task(self.forwarder.run(), name="forwarder") if forward else None
+            )
+            group.create_task(self._wallets(config, http, board, forwarder), name="wallets")
+
+    async def _wallets(
+        self,
+        config: Config,
+        http: BlinkHttp,
+        board: JournalReporter,
+        forwarder: asyncio.Task[None] | None,
+    ) -> None:
+        """Find the wallets; a journal made on another BlinkPOS wallet forwards nothing more."""
+        wallets = await resolve_wallets(config, http, self.wallets, board)
+        recorded = await self.journal.call(Journal.meta, binding.WALLET_KEY)
+        problem = binding.foreign_wallet(recorded, wallets.pos)
+        if problem is not None:
+            log.error("%s", problem)
+            board.journal_refused(problem)
+            if forwarder is not None:
+                forwarder.cancel()
+        elif recorded is None:
+            await self.journal.call(Journal.set_meta, binding.WALLET_KEY, wallets.pos)

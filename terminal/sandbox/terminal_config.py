@@ -11,6 +11,7 @@ name = "{name}"
 state_dir = "state"
 invoice_expiry_minutes = {expiry_minutes}
 log_level = "{log_level}"
+clock = "trust"                  # a desktop's clock is right from boot (a Pi waits for NTP)
 
 [blink]
 api_url = "{http_url}"

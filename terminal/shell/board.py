@@ -13,7 +13,9 @@ The BlinkPOS link combines three things:
   socket still making its first connection is CONNECTING whatever HTTP says, and a socket Blink
   refuses (FAULT) stays a fault whatever HTTP says;
 * the wallets: until both wallet ids are known no sale can start, so the link is not ready
-  (CONNECTING, with the reason) however well it detects payments.
+  (CONNECTING, with the reason) however well it detects payments;
+* the other gates a sale waits for, with their reasons: the clock (not synchronised yet: no
+  sale, forwards go on) and the journal (found on another device: nothing at all).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from terminal.links import LinkState
 
 log = logging.getLogger(__name__)
+
+_WAITING_FOR_CLOCK = "Waiting for the clock (time sync): no sale until it is right"
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class LinkBoard:
         self._http_rejected = False
         self._wallets_known = False
         self._wallets_problem = ""
+        self._clock_synced = True
+        self._journal_problem = ""
         self._reason = "connecting to Blink"
         self._merchant = LinkState.CONNECTING if merchant else LinkState.OFF
         self._merchant_reason = ""
@@ -98,6 +104,16 @@ class LinkBoard:
         self._wallets_problem = problem
         self._update(problem)
 
+    def clock(self, synchronised: bool) -> None:
+        """Whether the wall clock can be believed yet (a Pi has no RTC)."""
+        self._clock_synced = synchronised
+        self._update("clock synchronised" if synchronised else _WAITING_FOR_CLOCK)
+
+    def journal_refused(self, problem: str) -> None:
+        """The journal is not this terminal's to use (another device, another BlinkPOS)."""
+        self._journal_problem = problem
+        self._update(problem)
+
     def merchant_socket(self, state: LinkState, reason: str) -> None:
         """The merchant's socket changed state."""
         self._merchant, self._merchant_reason = state, reason
@@ -105,16 +121,31 @@ class LinkBoard:
 
     # --- the combination ----------------------------------------------------------------------
 
+    def _blocker(self) -> str | None:
+        """Why no sale may start although payments would be detected, or None."""
+        if self._journal_problem:
+            return self._journal_problem
+        if not self._wallets_known:
+            return self._wallets_problem or "finding the wallets"
+        if not self._clock_synced:
+            return _WAITING_FOR_CLOCK
+        return None
+
     def _pos_state(self) -> LinkState:
         state = combine(self._socket, self._http_ok, self._http_rejected)
-        if state.detects_payments and not self._wallets_known:
+        if state.detects_payments and self._blocker() is not None:
             return LinkState.CONNECTING
         return state
 
     def _update(self, reason: str) -> None:
         state = self._pos_state()
-        if state is LinkState.CONNECTING and self._wallets_problem:
-            reason = self._wallets_problem  # what the operator must fix, not "connecting"
+        blocker = self._blocker()
+        if (
+            state is LinkState.CONNECTING
+            and blocker is not None
+            and blocker != "finding the wallets"
+        ):
+            reason = blocker  # what holds the sale back, not "connecting"
         if state is not self.links.pos:
             self._log_change(self.links.pos, state, reason)
         elif state.detects_payments or reason == self.links.pos_reason:

@@ -56,14 +56,17 @@ from terminal.flow import (
 from terminal.flow.state import FlowConfig
 from terminal.keys import Key
 from terminal.links import LinkState
+from terminal.money import binding
 from terminal.money.detection import OnLink
 from terminal.money.journal import Journal
+from terminal.money.lock import StateLock
 from terminal.money.path import MoneyPath
 from terminal.money.policy import ForwardOutcome, ForwardResult
 from terminal.money.texts import forward_event
 from terminal.money.worker import JournalThread
 from terminal.screens.model import Closed, Status
 from terminal.shell.board import LinkBoard, Links
+from terminal.shell.clockwatch import watch_clock
 from terminal.shell.merchant import MerchantLink
 from terminal.shell.peripherals import Peripherals
 from terminal.shell.screen import ScreenKeeper
@@ -174,25 +177,35 @@ class Terminal:
             if isinstance(effect, Show):
                 self._screen.show(effect.screen)
         self._links_changed(self._board.links)
+        state_dir = Path(self._config.terminal.state_dir)
         try:
-            journal = await asyncio.to_thread(
-                self._open_journal, Path(self._config.terminal.state_dir)
-            )
+            # One terminal per journal: a second process on this state directory stops here.
+            lock = await asyncio.to_thread(StateLock.acquire, state_dir)
         except JournalError as exc:
             log.error("stopping: %s", exc)
             self._remove_signal_handlers(loop)
             self._hw.close()
             return EXIT_FAILED
         try:
+            journal = await asyncio.to_thread(self._open_journal, state_dir)
+        except JournalError as exc:
+            log.error("stopping: %s", exc)
+            self._remove_signal_handlers(loop)
+            self._hw.close()
+            lock.release()
+            return EXIT_FAILED
+        try:
             return await self._run_with(journal)
         finally:
             self._remove_signal_handlers(loop)
             await asyncio.to_thread(journal.close)
+            lock.release()
 
     async def _run_with(self, journal: JournalThread) -> int:
         # A sale still 'new' crashed before its QR was shown: nobody can have paid it.
         for sale_id in await journal.call(Journal.fail_unfinished, self._clock()):
             log.info("sale %s never reached the screen before a restart; closed", sale_id)
+        ours = await self._journal_is_ours(journal)
         blink = self._config.blink
         pos_http = BlinkHttp(
             blink.api_url,
@@ -217,7 +230,11 @@ class Terminal:
         try:
             try:
                 async with asyncio.TaskGroup() as group:
-                    group.create_task(money.run(self._config, pos_http, self._board), name="money")
+                    group.create_task(
+                        money.run(self._config, pos_http, self._board, forward=ours), name="money"
+                    )
+                    if self._config.terminal.clock == "ntp":
+                        group.create_task(watch_clock(self._board.clock), name="clock")
                     group.create_task(self._flow(group, money, merchant), name="flow")
                     group.create_task(self._keypad(), name="keypad")
                     group.create_task(self._screen.run(), name="display")
@@ -230,12 +247,31 @@ class Terminal:
                 for exc in group_error.exceptions:
                     log.error("stopping: %s", exc)
                 code = EXIT_FAILED
+            except* Exception as bugs:
+                # A bug: its traceback belongs in the journal, with a line saying so first.
+                for exc in bugs.exceptions:
+                    log.error("stopping on a bug in the terminal: %r", exc, exc_info=exc)
+                code = EXIT_FAILED
         except asyncio.CancelledError:
             log.info("shutting down")
         finally:
             systemd.notify("STOPPING=1")
             await self._close(money, pos_http, merchant)
         return code
+
+    async def _journal_is_ours(self, journal: JournalThread) -> bool:
+        """Bind a new journal to this device; refuse one found on another (a cloned SD card)."""
+        device = binding.this_device(self._config.terminal.machine_id_file)
+        recorded = await journal.call(Journal.meta, binding.DEVICE_KEY)
+        if recorded is None:
+            await journal.call(Journal.set_meta, binding.DEVICE_KEY, device)
+            return True
+        problem = binding.foreign_device(recorded, device)
+        if problem is None:
+            return True
+        log.error("%s", problem)
+        self._board.journal_refused(problem)
+        return False
 
     def _pos_socket(self, on_link: OnLink) -> BlinkSocket:
         blink = self._config.blink

@@ -87,7 +87,8 @@ def test_every_money_module_is_either_pure_or_known_to_do_io() -> None:
     """A new module in the money package must be put on one side or the other, on purpose."""
     money = Path(terminal.__file__).parent / "money"
     io_modules = {
-        "crashpoints", "destination", "detection", "forwarder", "journal", "opening", "path",
+        "binding", "crashpoints", "destination", "detection", "forwarder", "journal", "lock",
+        "opening", "path",
         "schema",
         "settling", "wallets", "worker",
     }  # fmt: skip

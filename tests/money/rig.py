@@ -56,7 +56,7 @@ def terminal_config(sandbox: Sandbox, folder: Path, **sections: dict[str, Any]) 
     """A desktop configuration for ``sandbox`` (keys written into ``folder``)."""
     keys = sandbox.write_keys(folder / "keys")
     raw: dict[str, dict[str, Any]] = {
-        "terminal": {"name": "Glue Café", "state_dir": str(folder / "state")},
+        "terminal": {"name": "Glue Café", "state_dir": str(folder / "state"), "clock": "trust"},
         "blink": {
             "api_url": sandbox.http_url,
             "ws_url": sandbox.ws_url,
