@@ -249,8 +249,8 @@ class Terminal:
                 code = EXIT_FAILED
             except* Exception as bugs:
                 # A bug: its traceback belongs in the journal, with a line saying so first.
-                for exc in bugs.exceptions:
-                    log.error("stopping on a bug in the terminal: %r", exc, exc_info=exc)
+                for bug in bugs.exceptions:
+                    log.error("stopping on a bug in the terminal: %r", bug, exc_info=bug)
                 code = EXIT_FAILED
         except asyncio.CancelledError:
             log.info("shutting down")
