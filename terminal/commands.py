@@ -29,7 +29,7 @@ EXIT_HARDWARE = 5
 
 
 def add_operator_verbs(subparsers: Any) -> None:
-    """Add ``run``, ``check``, ``history`` and ``pending`` to the CLI."""
+    """Add ``run``, ``check``, ``history``, ``pending`` and ``adopt`` to the CLI."""
     run = subparsers.add_parser("run", help="run the terminal")
     run.add_argument(
         "--config", type=Path, default=DEFAULT_PATH, help="terminal.toml (default: %(default)s)"
@@ -43,9 +43,11 @@ def add_operator_verbs(subparsers: Any) -> None:
     check.add_argument("--offline", action="store_true", help="skip the checks that need Blink")
     check.set_defaults(handler=cmd_check)
 
+    from terminal.adopt import add_adopt_verb
     from terminal.sales_report import add_report_verbs
 
     add_report_verbs(subparsers)
+    add_adopt_verb(subparsers)
 
 
 def load_or_explain(path: Path) -> Config | None:

@@ -125,7 +125,7 @@ def _journal_file(config_path: Path) -> Path:
     return load_terminal_settings(config_path).state_dir / JOURNAL_FILE
 
 
-def _as_owner_of(path: Path) -> None:
+def as_owner_of(path: Path) -> None:
     """Run on as the owner of ``path`` when started as root.
 
     SQLite creates the ``-wal`` and ``-shm`` files beside a WAL journal even for a read-only
@@ -154,7 +154,7 @@ def _open(config_path: Path, *, missing_ok: bool) -> Journal | int | None:
     try:
         exists = path.is_file()
         if exists:
-            _as_owner_of(path)
+            as_owner_of(path)
     except PermissionError:
         print(
             f"blink-terminal: cannot look into {path.parent} (it belongs to the service): "

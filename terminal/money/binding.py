@@ -41,7 +41,7 @@ def foreign_device(recorded: str | None, device: str) -> str | None:
 
 def foreign_wallet(recorded: str | None, wallet: str) -> str | None:
     """Why the journal's sales cannot be forwarded from ``wallet``, or None when they can."""
-    if recorded is None or recorded == wallet:
+    if not recorded or recorded == wallet:  # none yet, or cleared by adopt
         return None
     return (
         "this journal's sales were received on another BlinkPOS wallet: restore that "

@@ -128,5 +128,5 @@ class MoneyPath:
             board.journal_refused(problem)
             if forwarder is not None:
                 forwarder.cancel()
-        elif recorded is None:
+        elif not recorded:
             await self.journal.call(Journal.set_meta, binding.WALLET_KEY, wallets.pos)

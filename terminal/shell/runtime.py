@@ -27,6 +27,7 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from terminal import systemd
 from terminal.blink.http import BlinkHttp
@@ -73,6 +74,8 @@ from terminal.shell.screen import ScreenKeeper
 from terminal.shell.timers import Timers
 
 log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=BaseException)
 
 # systemd gets READY=1 at the latest this long after start, with a STATUS saying why detection
 # is not live: a terminal stuck "activating" would be restarted in a loop, which helps nobody.
@@ -244,12 +247,13 @@ class Terminal:
                     if merchant is not None:
                         group.create_task(merchant.run(), name="merchant")
             except* TerminalError as group_error:
-                for exc in group_error.exceptions:
+                # Tasks nest their own groups: name each failure itself, never "a TaskGroup".
+                for exc in _leaves(group_error):
                     log.error("stopping: %s", exc)
                 code = EXIT_FAILED
             except* Exception as bugs:
                 # A bug: its traceback belongs in the journal, with a line saying so first.
-                for bug in bugs.exceptions:
+                for bug in _leaves(bugs):
                     log.error("stopping on a bug in the terminal: %r", bug, exc_info=bug)
                 code = EXIT_FAILED
         except asyncio.CancelledError:
@@ -412,3 +416,14 @@ class Terminal:
         # The ping itself runs on the loop, so it already proves the loop turns; a task that
         # died has taken the process down before this could lie.
         return True
+
+
+def _leaves(group: BaseExceptionGroup[E]) -> list[E]:
+    """The exceptions themselves, out of however many nested groups hold them."""
+    found: list[E] = []
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            found += _leaves(exc)
+        else:
+            found.append(exc)
+    return found

@@ -63,11 +63,17 @@ class Harness:
         return None if self.life is None else self.life.proc
 
     def start(
-        self, crash_at: str | None = None, clock_offset: float = 0.0, *, live: bool = True
+        self,
+        crash_at: str | None = None,
+        clock_offset: float | Path = 0.0,
+        *,
+        live: bool = True,
     ) -> bool:
         """Start a new life and wait for READY=1; False if it died first (its crash point).
 
         ``live=False``: do not wait for detection to be live (a test that breaks it on purpose).
+        ``clock_offset``: the terminal's wall clock moved by that many seconds, or by what a
+        file holds (the test rewrites it to make the clock jump while the terminal runs).
         """
         assert not self.alive(), "the previous life is still running"
         if self.life is not None:
@@ -77,7 +83,7 @@ class Harness:
         if crash_at:
             env[ENV_VAR] = crash_at
         argv = [sys.executable, "-m", "terminal", "run"]
-        if clock_offset:
+        if clock_offset:  # seconds, or a file the test rewrites to make the clock jump
             argv = [sys.executable, "-m", "tests.faults.skewed", str(clock_offset)]
         self.lives += 1
         self._log = self.log_path.open("a", encoding="utf-8")

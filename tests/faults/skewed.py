@@ -1,9 +1,10 @@
 """``python -m tests.faults.skewed OFFSET --config FILE``: ``blink-terminal run`` on a moved clock.
 
-A stall that was offline for a day sees its own clock move a day as well; the sandbox's clock is
-moved with ``clock.advance``, so the terminal under test must see the same shift. The terminal
-takes its clock by injection (``Terminal(clock=...)``), so this is the ``run`` verb with that one
-argument given: no module is patched.
+A Pi has no RTC: at boot its wall clock may be hours or days off, and time sync makes it jump.
+The terminal takes its wall clock by injection (``Terminal(clock=...)``), so this is the ``run``
+verb with that one argument given (no module is patched). ``OFFSET`` is either a number of
+seconds, or the path of a file holding one, read at every look at the clock, so a test can make
+the clock jump while the terminal runs. The monotonic clock is left alone, as on a real Pi.
 """
 
 from __future__ import annotations
@@ -20,18 +21,26 @@ from terminal.shell.peripherals import Peripherals
 from terminal.shell.runtime import Terminal
 
 
+def offset_of(spec: str) -> float:
+    """The clock's offset now: ``spec`` itself, or what the file it names holds."""
+    try:
+        return float(spec)
+    except ValueError:
+        return float(Path(spec).read_text(encoding="ascii").strip() or "0")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the terminal with its wall clock ``OFFSET`` seconds ahead; return its exit code."""
+    """Run the terminal with its wall clock moved; return its exit code."""
     parser = argparse.ArgumentParser(prog="skewed")
-    parser.add_argument("offset", type=float)
+    parser.add_argument("offset", help="seconds, or a file holding them (read at every look)")
     parser.add_argument("--config", type=Path, required=True)
     args = parser.parse_args(argv)
     config = load_config(args.config)
     logsetup.configure(config.terminal.log_level)
-    offset: float = args.offset
+    spec: str = args.offset
 
     def clock() -> float:
-        return time.time() + offset
+        return time.time() + offset_of(spec)
 
     async def run() -> int:
         peripherals = Peripherals.from_config(config)

@@ -42,6 +42,7 @@ class Rig:
         call_timeout: float = 30.0,
         on_result: Callable[[ForwardResult], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        local_clock: Callable[[], float] | None = None,
     ) -> Forwarder:
         """A fresh forwarder (as after a restart) over the same journal and Blink."""
         return Forwarder(
@@ -49,7 +50,8 @@ class Rig:
             self.blink,
             WalletBook.known(Wallets(pos=POS_WALLET, merchant=MERCHANT_WALLET)),
             Destination(self.blink),
-            clock=self.clock,
+            # The terminal's own wall clock: by default the true time; a test may skew it.
+            clock=local_clock or self.clock,
             sleep=sleep or self.clock.sleep,
             on_result=on_result or self.results.append,
             rng=lambda: 1.0,

@@ -283,3 +283,52 @@ async def test_retry_now_ends_a_hard_failures_slow_wait_and_asks_before_paying(r
     assert result.outcome is ForwardOutcome.FORWARDED
     assert rig.blink.requests["status"] > status_before  # it asked before it paid again
     assert rig.payments_for_sale(sale_id) == 1
+
+
+@pytest.mark.parametrize("jump", [-86_400.0, -3_600.0, 3_600.0, 86_400.0])
+async def test_a_clock_jump_cannot_shorten_the_margin_a_lost_request_is_given(
+    tmp_path: Path, jump: float
+) -> None:
+    # The finding: a pay request lost in flight lands after the invoice reads EXPIRED; time
+    # sync had jumped the terminal's clock, its wall-clock margin was "over", a replacement
+    # was paid, and the lost request landed too. The margin is on Blink's clock now.
+    rig = make_rig(tmp_path, delay=500.0)
+    jumped = [0.0]
+
+    def local_clock() -> float:
+        return rig.clock.now + jumped[0]
+
+    try:
+        sale_id = rig.paid_sale(merchant_expiry=100)
+        rig.blink.queue("pay", "delayed")
+        rig.blink.queue("status", *["unreachable"] * 7)
+        forwarder = rig.forwarder(local_clock=local_clock)
+        task = asyncio.create_task(forwarder.forward(sale_id))
+        await asyncio.sleep(0)
+        jumped[0] = jump  # time sync, mid-forward
+        await asyncio.wait_for(task, scaled(10))
+        rig.blink.settle_in_flight()
+        assert rig.journal.sale(sale_id).state is SaleState.FORWARDED
+        assert rig.blink.requests["create"] == 0  # no replacement while the request may land
+        assert rig.payments_for_sale(sale_id) == 1
+    finally:
+        rig.close()
+
+
+@pytest.mark.parametrize("skew", [-7 * 86_400.0, -3_600.0, 86_400.0])
+async def test_a_wrong_clock_neither_stalls_nor_hammers_a_forward(rig: Rig, skew: float) -> None:
+    # Behind: a wait computed on the wall clock and slept on the monotonic one once meant hours
+    # (7 days behind: 7 days). Ahead by a day: the status was asked once a second, for ever.
+    sale_id = rig.paid_sale()
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        await rig.clock.sleep(seconds)
+
+    forwarder = rig.forwarder(local_clock=lambda: rig.clock.now + skew, sleep=sleep)
+    result = await asyncio.wait_for(forwarder.forward(sale_id), scaled(10))
+    assert result.outcome is ForwardOutcome.FORWARDED
+    assert rig.blink.requests["status"] <= 1
+    assert sum(slept) == 0
+    assert rig.payments_for_sale(sale_id) == 1

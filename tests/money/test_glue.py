@@ -232,3 +232,42 @@ async def test_a_rejected_blinkpos_key_is_named_on_screen(sandbox: Sandbox, tmp_
         screen = await rig.screen(NotReady, lambda s: "BlinkPOS key" in s.reason)
         assert "Replace the BlinkPOS key" in screen.action
         assert "x" * 10 not in screen.reason + screen.action
+
+
+async def test_a_merchant_invoice_swapped_for_another_accounts_is_refused_before_the_qr(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    keys = sandbox.write_keys(tmp_path / "keys")
+    config = terminal_config(
+        sandbox, tmp_path, merchant={"username": "merchant", "key_file": str(keys["merchant"])}
+    )
+    async with Rig(sandbox, tmp_path, config) as rig:
+        await rig.link(LinkState.UP)
+        sandbox.faults.tamper(MERCHANT_INVOICE, None, "staff_tips")
+        rig.type_amount(AMOUNT)
+        error = await rig.screen(Error)
+        assert error.title == "Wrong invoice"
+        assert "not the merchant's" in error.detail
+        assert not any(isinstance(s, ShowInvoice) for s in rig.screens)
+        rig.press(Key.OK)  # Blink behaves again: the next try is confirmed and shown
+        await rig.screen(ShowInvoice)
+        (newest, failed) = rig.sales()[:2]
+        assert failed.state is SaleState.FAILED
+        assert newest.merchant is not None and newest.merchant.verified
+
+
+@pytest.mark.parametrize("fault", ["trickle", "huge"])
+async def test_a_hostile_answer_ends_creating_within_the_deadline(
+    sandbox: Sandbox, tmp_path: Path, fault: str
+) -> None:
+    async with Rig(sandbox, tmp_path) as rig:
+        await rig.link(LinkState.UP)
+        if fault == "trickle":
+            sandbox.faults.trickle(1, 2)  # two bytes a second: never done within the deadline
+        else:
+            sandbox.faults.huge_answer(1, 50_000_000)
+        rig.type_amount(AMOUNT)
+        error = await rig.screen(Error, within=15)
+        assert error.title in ("Blink unreachable", "Invoice refused")
+        (sale,) = rig.sales()
+        assert sale.state is SaleState.FAILED

@@ -63,3 +63,26 @@ async def test_a_full_disk_refuses_the_sale_and_says_why(
         (small_disk / "filler").unlink()
         rig.type_amount(2100)
         await rig.screen(ShowInvoice)
+
+
+async def test_a_payment_that_cannot_be_journaled_stops_the_terminal_saying_why(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    small_disk: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = terminal_config(sandbox, tmp_path, terminal={"state_dir": str(small_disk)})
+    async with Rig(sandbox, tmp_path, config) as rig:
+        await rig.screen(Idle)
+        rig.type_amount(2100)
+        qr = await rig.screen(ShowInvoice)
+        fill(small_disk)
+        assert await sandbox.pay(qr.payment_request) == "SUCCESS"
+        # Better to stop (systemd restarts it; the payment is still Blink's to report) than to
+        # run on with a payment the journal could not keep.
+        assert await rig.exit_code() == 1
+    stops = [r.getMessage() for r in caplog.records if r.getMessage().startswith("stopping")]
+    assert any("disk is full" in line for line in stops), stops
+    (small_disk / "filler").unlink()
+    async with Rig(sandbox, tmp_path, config) as rig:  # restarted with room: forwarded
+        await rig.wait_for(lambda: rig.sales()[0].state.value == "forwarded", "the forward")
