@@ -253,7 +253,8 @@ async def test_a_merchant_invoice_swapped_for_another_accounts_is_refused_before
         await rig.screen(ShowInvoice)
         (newest, failed) = rig.sales()[:2]
         assert failed.state is SaleState.FAILED
-        assert newest.merchant is not None and newest.merchant.verified
+        assert newest.merchant is not None
+        assert newest.merchant.verified
 
 
 @pytest.mark.parametrize("fault", ["trickle", "huge"])
