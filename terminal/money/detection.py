@@ -71,6 +71,7 @@ class Detection:
         monotonic: Callable[[], float] = time.monotonic,
         poll_interval: float = 5.0,
         probe_interval: float = 15.0,
+        tick: float = cadence.TICK,
     ) -> None:
         self._journal = journal
         self._http = http
@@ -80,6 +81,7 @@ class Detection:
         self._monotonic = monotonic
         self._poll_interval = poll_interval
         self._probe_interval = probe_interval
+        self._tick = tick
         self._socket_state = LinkState.CONNECTING
         self._catch_up = asyncio.Event()
         self._watched: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
@@ -228,7 +230,7 @@ class Detection:
         """While the socket is up, ask about each unsettled sale on its own slower cadence."""
         previous = self._monotonic()
         while True:
-            await asyncio.sleep(cadence.TICK)
+            await asyncio.sleep(self._tick)
             this = self._monotonic()
             if self._socket_state is LinkState.UP:
                 listed = await self._journal.call(Journal.watch_list)
