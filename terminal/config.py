@@ -46,6 +46,21 @@ class TerminalSettings:
     # Which device this is: a journal records it, and one found on another device (a cloned SD
     # card) forwards nothing until an operator adopts it.
     machine_id_file: Path = Path("/etc/machine-id")
+    # What the cashier types amounts in: "SAT", or a currency Blink prices (EUR, JPY ...),
+    # converted at Blink's rate, never one older than rate_max_age_seconds.
+    currency: str = "SAT"
+    fraction_digits: int = 0
+    rate_max_age_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class TipSettings:
+    """The [tips] table: whether a tip is offered after the amount, and who gets it."""
+
+    enabled: bool = False
+    presets: tuple[int, ...] = (10, 15, 20)
+    custom: bool = True
+    recipient: str | None = None  # a Blink username: the tip is a payout of its own
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,7 @@ class Config:
     indicators: IndicatorConfig
     power: PowerConfig
     gpio: GpioConfig
+    tips: TipSettings = TipSettings()
 
 
 def check_url(setting: str, url: str, secure: str, plain: str) -> str:
@@ -119,6 +135,7 @@ def _tables(document: Mapping[str, object]) -> dict[str, Mapping[str, object]]:
         "indicators",
         "power",
         "gpio",
+        "tips",
     )
     for name in document:
         if name not in known:
@@ -171,8 +188,78 @@ def _terminal_settings(table: Mapping[str, object], base_dir: Path) -> TerminalS
     machine_id = Path(t.get("machine_id_file", str, "/etc/machine-id"))
     if not machine_id.is_absolute():
         machine_id = base_dir / machine_id
+    currency = t.get("currency", str, "SAT").strip().upper()
+    if currency != "SAT" and not (len(currency) == 3 and currency.isalpha()):
+        raise ConfigError(
+            "terminal.currency",
+            f"{currency!r} is not a currency code",
+            'write "SAT" for sats, or a three-letter code Blink prices, e.g. "EUR"',
+        )
+    max_age = t.number("rate_max_age_seconds", 60.0, 5.0, 600.0)
     t.finish()
-    return TerminalSettings(name, state_dir, max_amount, expiry, log_level, clock, machine_id)
+    return TerminalSettings(
+        name,
+        state_dir,
+        max_amount,
+        expiry,
+        log_level,
+        clock,
+        machine_id,
+        currency,
+        minor_digits(currency),
+        max_age,
+    )
+
+
+# ISO 4217 currencies whose minor unit is not a hundredth (every other has two decimals).
+# Blink's currencyList is checked against this at the first sale: a disagreement refuses it.
+_NO_DECIMALS = frozenset(
+    [
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "ISK",
+        "JPY",
+        "KMF",
+        "KRW",
+        "PYG",
+        "RWF",
+        "UGX",
+        "UYI",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    ]
+)
+_THREE_DECIMALS = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
+
+
+def minor_digits(currency: str) -> int:
+    """How many decimals the cashier types in ``currency`` (sats: none)."""
+    if currency == "SAT" or currency in _NO_DECIMALS:
+        return 0
+    return 3 if currency in _THREE_DECIMALS else 2
+
+
+def _tips(table: Mapping[str, object]) -> TipSettings:
+    t = Table("tips", table)
+    enabled = t.get("enabled", bool, False)
+    presets = t.get("presets", list, [10, 15, 20])
+    if not all(isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= 100 for p in presets):
+        raise ConfigError(
+            "tips.presets",
+            "must be whole percents from 1 to 100",
+            "write e.g. presets = [10, 15, 20]",
+        )
+    if len(presets) > 7:
+        raise ConfigError("tips.presets", "offers at most 7 presets", "keys 2 to 8 choose them")
+    custom = t.get("custom", bool, True)
+    recipient = (t.get("recipient", str, "") or "").strip() or None
+    t.finish()
+    return TipSettings(enabled, tuple(presets), custom, recipient)
 
 
 def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
@@ -238,4 +325,5 @@ def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
         indicators=IndicatorConfig.from_table(tables["indicators"], base_dir=base_dir),
         power=PowerConfig.from_table(tables["power"], base_dir=base_dir),
         gpio=GpioConfig.from_table(tables["gpio"], base_dir=base_dir),
+        tips=_tips(tables["tips"]),
     )

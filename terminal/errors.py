@@ -17,9 +17,11 @@ through :func:`terminal.secret.redact`.
     │   ├── BlinkRejected           a business error inside a payload: code + message
     │   │   ├── InsufficientBalance INSUFFICIENT_BALANCE
     │   │   └── InvoiceExpired      the invoice expired before it could be paid
+    │   ├── RateUnavailable         no fresh exchange rate to price a sale in   (retryable)
     │   └── MalformedAnswer         the peer broke the protocol (bad JSON, missing fields)
     │       └── AnswerTooLarge      an answer beyond the size cap (read no further)
     ├── PayoutGuardError            refused to pay an invoice that is not exactly the sale's
+    │   └── OverMaximum             a sale priced above the terminal's maximum
     ├── JournalError                the sale journal cannot be read or written
     ├── IllegalTransition           *we* broke the state machine: event not allowed in state
     └── HardwareError               a display, keypad or GPIO line cannot be opened
@@ -111,6 +113,12 @@ class InvoiceExpired(BlinkRejected):
     """The invoice expired before it could be paid."""
 
 
+class RateUnavailable(BlinkError):
+    """No exchange rate fresh enough to price a sale in the configured currency (retryable)."""
+
+    retryable = True
+
+
 class MalformedAnswer(BlinkError):
     """Blink's answer did not follow the protocol (bad JSON, missing fields, wrong types)."""
 
@@ -123,6 +131,10 @@ class AnswerTooLarge(MalformedAnswer):
 
 class PayoutGuardError(TerminalError):
     """Refused to pay an invoice that does not match the sale exactly."""
+
+
+class OverMaximum(PayoutGuardError):
+    """A sale priced above the terminal's maximum (in sats, at Blink's rate)."""
 
 
 class JournalError(TerminalError):

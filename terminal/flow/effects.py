@@ -24,10 +24,15 @@ from terminal.screens.model import Screen
 
 @dataclass(frozen=True)
 class CreateInvoices:
-    """Begin a sale: journal it, make the POS and merchant invoices, answer with ``request``."""
+    """Begin a sale: journal it, make its invoices, answer with ``request``.
 
-    amount_sats: int
+    ``amount`` and ``tip`` are as typed: sats, or minor units of the terminal's currency (the
+    shell prices them at Blink's rate and locks that rate with the sale).
+    """
+
+    amount: int
     request: int
+    tip: int = 0
 
 
 @dataclass(frozen=True)

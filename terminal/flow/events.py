@@ -46,12 +46,13 @@ class InvoicesCreated:
     """
 
     sale_id: str
-    amount_sats: int
+    amount_sats: int  # what the customer pays, a tip included
     payment_request: str  # the POS invoice (BOLT11) the customer pays
     payment_hash: str  # of the POS invoice, for the status subscription
     expires_in: float  # seconds the invoice lives from ``made_at``, measured on Blink's clock
     request: int
     made_at: float  # monotonic seconds: the QR's countdown runs from here, never the wall clock
+    typed: int | None = None  # echoes CreateInvoices.amount (None: the same as amount_sats)
 
 
 @dataclass(frozen=True)

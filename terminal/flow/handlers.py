@@ -18,7 +18,7 @@ from terminal.flow.effects import (
     UnwatchInvoice,
     WatchInvoice,
 )
-from terminal.flow.entry import amount_of, delete_digit, format_sats
+from terminal.flow.entry import amount_of, delete_digit, format_sats, type_digit
 from terminal.flow.events import (
     Event,
     ForwardDelayed,
@@ -39,6 +39,8 @@ from terminal.flow.steps import (
     check_payment,
     create_invoices,
     go_home,
+    limit_message,
+    offer_tip,
     reconnect,
     sale_screen,
     show,
@@ -51,6 +53,7 @@ from terminal.flow.steps import (
     type_digit_key,
 )
 from terminal.keys import Key
+from terminal.money.pricing import tip_of
 from terminal.screens.model import Error, Idle, Success
 
 STAY = Outcome()
@@ -102,7 +105,49 @@ def key_entering(ctx: Context, event: KeyPressed) -> Outcome:
     amount = amount_of(ctx.digits)
     if amount == 0:
         return Outcome([show_entry(ctx, "type an amount first")])
+    if ctx.config.tips_offered:
+        return offer_tip(ctx)
     return create_invoices(ctx, amount)
+
+
+def key_tipping(ctx: Context, event: KeyPressed) -> Outcome:
+    """A number picks a tip (1: none); OK is none; CANCEL goes back to the amount."""
+    key = event.key
+    amount = amount_of(ctx.digits)
+    if key is Key.RECONNECT:
+        return reconnect(ctx)
+    if key in (Key.CANCEL, Key.BACK):
+        return Outcome([show_entry(ctx)], FlowState.ENTERING)
+    percents = ctx.config.tip_percents
+    if key is Key.OK or key.digit == 1:
+        return create_invoices(ctx, amount)
+    if key.digit is not None and 2 <= key.digit <= len(percents) + 1:
+        return create_invoices(ctx, amount, tip_of(amount, percents[key.digit - 2]))
+    if ctx.config.tip_custom and key.digit == len(percents) + 2:
+        ctx.tip_digits = ""
+        return Outcome([show_entry(ctx, tip=True)], FlowState.TIP_ENTRY)
+    return STAY
+
+
+def key_tip_entry(ctx: Context, event: KeyPressed) -> Outcome:
+    """Digits type the tip, BACK deletes, CANCEL (or BACK on nothing) back to the choice."""
+    key = event.key
+    if key is Key.RECONNECT:
+        return reconnect(ctx)
+    if key.digit is not None:
+        typed = type_digit(ctx.tip_digits, key.digit, ctx.config.max_typed)
+        if typed is None:
+            return Outcome([show_entry(ctx, limit_message(ctx), tip=True)])
+        ctx.tip_digits = typed
+        return Outcome([show_entry(ctx, tip=True)])
+    if key is Key.BACK and ctx.tip_digits:
+        ctx.tip_digits = delete_digit(ctx.tip_digits)
+        return Outcome([show_entry(ctx, tip=True)])
+    if key in (Key.CANCEL, Key.BACK):
+        return offer_tip(ctx)
+    if key is Key.OK:
+        return create_invoices(ctx, amount_of(ctx.digits), amount_of(ctx.tip_digits))
+    return STAY
 
 
 def key_creating(ctx: Context, event: KeyPressed) -> Outcome:
@@ -149,7 +194,7 @@ def key_error(ctx: Context, event: KeyPressed) -> Outcome:
     """OK retries a sale whose invoices could not be made (if retryable); other keys dismiss."""
     amount = ctx.retry_amount
     if event.key is Key.OK and amount is not None and ctx.pos.detects_payments:
-        return create_invoices(ctx, amount)
+        return create_invoices(ctx, amount, ctx.retry_tip)
     return key_message(ctx, event)
 
 
@@ -228,8 +273,9 @@ def invoices_created(ctx: Context, event: InvoicesCreated) -> Outcome:
     if event.request in ctx.abandoned:
         return late_invoices(ctx, event)
     ctx.pending = None
-    if event.amount_sats != ctx.pending_amount:
-        wrong = f"asked for {ctx.pending_amount} sats, got {event.amount_sats}"
+    typed = event.amount_sats if event.typed is None else event.typed
+    if typed != ctx.pending_amount:
+        wrong = f"asked for {ctx.pending_amount}, got {typed}"
         screen = Error("Wrong invoice", wrong, "Press a key and type the amount again")
         return Outcome(
             [CancelSale(event.sale_id), show(ctx, screen), SignalError()], FlowState.ERROR
@@ -240,6 +286,7 @@ def invoices_created(ctx: Context, event: InvoicesCreated) -> Outcome:
         event.payment_request,
         event.payment_hash,
         event.made_at + event.expires_in,
+        ctx.config.label(ctx.pending_amount + ctx.pending_tip),
     )
     ctx.sale = sale
     # Watch before the QR appears, so detection is in place before anyone can pay.
@@ -266,7 +313,7 @@ def creation_failed(ctx: Context, event: InvoiceCreationFailed) -> Outcome:
     ctx.pending = None
     action = event.action
     if event.retryable:
-        ctx.retry_amount = ctx.pending_amount
+        ctx.retry_amount, ctx.retry_tip = ctx.pending_amount, ctx.pending_tip
         action = action or "Press OK to try again"
     effects: list[Effect] = [show(ctx, Error(event.title, event.detail, action)), SignalError()]
     effects += start_timer(ctx, "message", ctx.config.message_seconds)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from terminal.links import LinkState
+from terminal.money.pricing import format_minor
 from terminal.screens.model import NotReady, Screen
 
 if TYPE_CHECKING:
@@ -24,6 +25,8 @@ class FlowState(enum.Enum):
     NOT_READY = "not ready"  # no live payment detection on the BlinkPOS link: no QR may be shown
     IDLE = "idle"
     ENTERING = "entering"  # an amount is being typed
+    TIPPING = "tipping"  # the amount is in: a tip is offered (presets on number keys)
+    TIP_ENTRY = "tip entry"  # a custom tip is being typed
     CREATING = "creating"  # invoices are being made
     WAITING = "waiting"  # the QR is up (or hidden while the link is down: the sale stays open)
     CHECKING = "checking"  # the QR's time is up: Blink is asked if it was paid before saying no
@@ -61,6 +64,29 @@ class FlowConfig:
     invoice_expiry_seconds: float = 15 * 60  # the expiry the shell asks Blink for
     done_seconds: float = 10.0  # success screen, then back to idle
     message_seconds: float = 30.0  # timed-out and retryable-error screens
+    currency: str = "SAT"  # what the cashier types in: sats, or a currency's minor units
+    fraction_digits: int = 0  # the currency's: 3 5 0 is 3.50 EUR; JPY has none
+    tips_offered: bool = False  # after the amount, a tip is offered
+    tip_percents: tuple[int, ...] = (10, 15, 20)  # the presets, on keys 2, 3, 4 (1: none)
+    tip_custom: bool = True  # also offer a tip typed by hand, on the key after the presets
+
+    @property
+    def in_sats(self) -> bool:
+        """True when amounts are typed in sats."""
+        return self.currency == "SAT"
+
+    @property
+    def max_typed(self) -> int:
+        """The largest amount the keypad takes (sats, or minor units; Blink checks the sats)."""
+        return self.max_amount_sats if self.in_sats else 99_999_999
+
+    def label(self, typed: int) -> str:
+        """An amount as typed, as the cashier reads it ("3.50 EUR"); "" when typed in sats."""
+        return "" if self.in_sats else format_minor(typed, self.fraction_digits, self.currency)
+
+    def unit(self) -> str:
+        """The entry screen's unit line."""
+        return "sats" if self.in_sats else self.currency
 
     def __post_init__(self) -> None:
         # ValueError, not ConfigError: terminal.config already holds max_amount_sats and
@@ -84,6 +110,7 @@ class ShownSale:
     payment_request: str
     payment_hash: str
     expires_at: float  # monotonic seconds (the view's clock), never compared with a wall clock
+    label: str = ""  # the amount as typed in a currency, tip included ("3.85 EUR")
 
 
 def not_ready_screen(pos: LinkState, reason: str = "") -> NotReady:
@@ -123,9 +150,12 @@ class Context:
     next_request: int = 1
     pending: int | None = None  # the CreateInvoices the screen waits for (only in CREATING)
     pending_amount: int = 0
+    pending_tip: int = 0
+    tip_digits: str = ""  # a custom tip being typed (TIP_ENTRY)
     abandoned: set[int] = field(default_factory=set)  # answers still due for cancelled requests
     sale: ShownSale | None = None
     retry_amount: int | None = None  # ERROR after a retryable creation failure: OK tries again
+    retry_tip: int = 0
     timer: str | None = None  # the one running timer (expiry in WAITING, message elsewhere)
     notice: str = ""  # a late payment's news, shown on the idle screen until the next key
     timer_serial: int = 0

@@ -16,7 +16,7 @@ from terminal.flow.effects import (
     StartTimer,
     UnwatchInvoice,
 )
-from terminal.flow.entry import format_sats, type_digit
+from terminal.flow.entry import amount_of, format_sats, type_digit
 from terminal.flow.events import Link
 from terminal.flow.state import Context, FlowState, Outcome, ShownSale, not_ready_screen
 from terminal.links import LinkState
@@ -30,6 +30,7 @@ from terminal.screens.model import (
     Paid,
     Screen,
     ShowInvoice,
+    TipChoice,
 )
 
 
@@ -85,29 +86,54 @@ def reconnect(ctx: Context) -> Outcome:
     )
 
 
-def show_entry(ctx: Context, message: str = "") -> Show:
-    """Show the amount being typed, with an optional message."""
-    return show(ctx, AmountEntry(ctx.digits, message=message))
+def show_entry(ctx: Context, message: str = "", *, tip: bool = False) -> Show:
+    """Show the amount (or, ``tip``, the custom tip) being typed, with an optional message."""
+    config = ctx.config
+    digits = ctx.tip_digits if tip else ctx.digits
+    screen = AmountEntry(
+        digits, config.unit(), message, config.fraction_digits, "Tip" if tip else ""
+    )
+    return show(ctx, screen)
+
+
+def limit_message(ctx: Context) -> str:
+    """What the keypad's maximum is, in the unit typed."""
+    config = ctx.config
+    if config.in_sats:
+        return f"maximum {format_sats(config.max_amount_sats)} sats"
+    return f"maximum {config.label(config.max_typed)}"
 
 
 def type_digit_key(ctx: Context, digit: int) -> Outcome:
     """Type ``digit`` into the amount (ENTERING), or refuse it with the maximum."""
-    typed = type_digit(ctx.digits, digit, ctx.config.max_amount_sats)
+    typed = type_digit(ctx.digits, digit, ctx.config.max_typed)
     if typed is None:
-        limit = f"maximum {format_sats(ctx.config.max_amount_sats)} sats"
-        return Outcome([show_entry(ctx, limit)], FlowState.ENTERING)
+        return Outcome([show_entry(ctx, limit_message(ctx))], FlowState.ENTERING)
     ctx.digits = typed
     return Outcome([show_entry(ctx)], FlowState.ENTERING)
 
 
-def create_invoices(ctx: Context, amount: int) -> Outcome:
-    """Go to CREATING and ask the shell for the invoices of a new sale."""
+def offer_tip(ctx: Context) -> Outcome:
+    """The amount is in: offer the tips (TIPPING). The typed digits stay, for going back."""
+    config = ctx.config
+    amount = amount_of(ctx.digits)
+    label = config.label(amount) or f"{format_sats(amount)} sats"
+    options = ("none", *(f"{p}%" for p in config.tip_percents))
+    if config.tip_custom:
+        options = (*options, "other")
+    return Outcome([show(ctx, TipChoice(label, options))], FlowState.TIPPING)
+
+
+def create_invoices(ctx: Context, amount: int, tip: int = 0) -> Outcome:
+    """Go to CREATING and ask the shell for the invoices of a new sale (``tip`` on top)."""
     request = ctx.next_request
     ctx.next_request += 1
-    ctx.pending, ctx.pending_amount = request, amount
-    ctx.digits = ""
+    ctx.pending, ctx.pending_amount, ctx.pending_tip = request, amount, tip
+    ctx.digits = ctx.tip_digits = ""
     ctx.retry_amount = None
-    effects = [*stop_timer(ctx), show(ctx, Creating(amount)), CreateInvoices(amount, request)]
+    label = ctx.config.label(amount + tip)
+    creating = Creating(amount + tip if ctx.config.in_sats else 0, label)
+    effects = [*stop_timer(ctx), show(ctx, creating), CreateInvoices(amount, request, tip)]
     return Outcome(effects, FlowState.CREATING)
 
 
@@ -123,7 +149,9 @@ def sale_screen(ctx: Context, sale: ShownSale) -> Screen:
     """The QR while payments are detected; otherwise say the sale is kept, without a QR."""
     if ctx.pos.detects_payments:
         degraded = ctx.pos is LinkState.DEGRADED
-        return ShowInvoice(sale.payment_request, sale.amount_sats, sale.expires_at, degraded)
+        return ShowInvoice(
+            sale.payment_request, sale.amount_sats, sale.expires_at, degraded, sale.label
+        )
     lost = "Connection to Blink lost" + (f" ({ctx.pos_reason})" if ctx.pos_reason else "")
     return NotReady(
         reason=f"{lost}: this sale stays open and its payment will be checked",
@@ -154,4 +182,4 @@ def check_payment(ctx: Context, sale: ShownSale) -> Outcome:
 
 def show_paid(ctx: Context, sale: ShownSale) -> Outcome:
     """The shown sale was paid: FORWARDING, "sending to the merchant"."""
-    return Outcome([show(ctx, Paid(sale.amount_sats))], FlowState.FORWARDING)
+    return Outcome([show(ctx, Paid(sale.amount_sats, sale.label))], FlowState.FORWARDING)

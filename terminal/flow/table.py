@@ -100,7 +100,15 @@ _OWN_ROWS: dict[FlowState, dict[type[Event], Rule]] = {
         LinkChanged: rule(h.link_ready, S.NOT_READY),
     },
     S.ENTERING: {
-        KeyPressed: rule(h.key_entering, *HOME, S.CREATING),
+        KeyPressed: rule(h.key_entering, *HOME, S.CREATING, S.TIPPING),
+        LinkChanged: rule(h.link_ready, S.NOT_READY),
+    },
+    S.TIPPING: {
+        KeyPressed: rule(h.key_tipping, S.ENTERING, S.TIP_ENTRY, S.CREATING),
+        LinkChanged: rule(h.link_ready, S.NOT_READY),
+    },
+    S.TIP_ENTRY: {
+        KeyPressed: rule(h.key_tip_entry, S.TIPPING, S.CREATING),
         LinkChanged: rule(h.link_ready, S.NOT_READY),
     },
     S.CREATING: {

@@ -53,7 +53,15 @@ from terminal.money.policy import (
     next_step,
     should_report,
 )
-from terminal.money.sale import AttemptOutcome, ForwardAttempt, InvoiceRef, Sale, SaleState
+from terminal.money.sale import (
+    AttemptOutcome,
+    ForwardAttempt,
+    InvoiceRef,
+    Payout,
+    PayoutRole,
+    Sale,
+    SaleState,
+)
 from terminal.money.wallets import WalletBook, Wallets
 from terminal.money.worker import JournalThread
 from terminal.secret import redact
@@ -216,6 +224,19 @@ class Forwarder:
         if sale.state is not SaleState.RECEIVED:
             return ForwardResult(sale_id, ForwardOutcome.NOT_RECEIVED, sale.state.value)
         wallets = await self._wallets_of(sale)
+        # Each payout (the merchant's, then a tip recipient's) by the same rules, one at a time:
+        # the journal marks each paid, and the sale forwarded once the last one is.
+        for payout in sale.payouts():
+            if not payout.done:
+                held = await self._forward_payout(sale_id, payout.role, wallets)
+                if held is not None:
+                    return held
+        return await self._done(await self._journal.call(Journal.sale, sale_id))
+
+    async def _forward_payout(
+        self, sale_id: str, role: PayoutRole, wallets: Wallets
+    ) -> ForwardResult | None:
+        """Forward one payout until it is paid (None), or the guard holds it (its result)."""
         observation: Observation = Started()
         failures = 0
         while True:
@@ -229,10 +250,12 @@ class Forwarder:
                 failures=failures,
                 jitter=self._rng(),
                 config=self._config,
+                role=role,
             )
             match step:
                 case Done():
-                    return await self._done(sale)
+                    await self._payout_done(sale, role)
+                    return None
                 case Do(action=action):
                     pass
                 case Wait(seconds=seconds, then=action):
@@ -251,10 +274,22 @@ class Forwarder:
                         observation, failures = Started(), 0
                         continue
             sale = await self._journal.call(Journal.sale, sale_id)
-            observation = await self._carry_out(action, sale, wallets)
+            observation = await self._carry_out(action, sale, role, wallets)
             if is_setback(observation):
                 failures += 1
                 self._setback(sale_id, observation, failures)
+
+    async def _payout_done(self, sale: Sale, role: PayoutRole) -> None:
+        """Journal the payout paid (the sale forwarded, if it was the last one)."""
+        if sale.state is SaleState.FORWARDED:
+            return
+        payout = sale.payout(role)
+        assert payout is not None  # Done is only ever said of a payout with an invoice
+        assert payout.invoice is not None
+        if await self._journal.call(
+            Journal.mark_payout_done, sale.id, payout.invoice.hash, self._clock()
+        ):
+            crashpoints.crashpoint(crashpoints.AFTER_MARK_FORWARDED)
 
     def _setback(self, sale_id: str, observation: Observation, failures: int) -> None:
         """Log the first setback; tell the operator every ``report_after`` in a row."""
@@ -303,13 +338,13 @@ class Forwarder:
         return retry in done and sleeper not in done
 
     async def _done(self, sale: Sale) -> ForwardResult:
-        if await self._journal.call(Journal.mark_forwarded, sale.id, self._clock()):
-            crashpoints.crashpoint(crashpoints.AFTER_MARK_FORWARDED)
         merchant_hash = sale.merchant.hash if sale.merchant else "?"
+        split = f" and {sale.tip_sats} sats of tip to its recipient" if sale.tip_wallet else ""
         log.info(
-            "sale %s: %d sats received and forwarded to the merchant (merchant invoice %s…)",
+            "sale %s: %d sats received and forwarded to the merchant%s (merchant invoice %s…)",
             sale.id,
             sale.amount_sats,
+            split,
             merchant_hash[:12],
         )
         return self._report(sale.id, ForwardOutcome.FORWARDED, amount_sats=sale.amount_sats)
@@ -322,42 +357,52 @@ class Forwarder:
             self._on_result(result)
         return result
 
-    async def _carry_out(self, action: Action, sale: Sale, wallets: Wallets) -> Observation:
-        if sale.state is not SaleState.RECEIVED:
+    async def _carry_out(
+        self, action: Action, sale: Sale, role: PayoutRole, wallets: Wallets
+    ) -> Observation:
+        payout = sale.payout(role)
+        if sale.state is not SaleState.RECEIVED or payout is None or payout.invoice is None:
             # Another forward of the same sale finished it meanwhile; the policy sees that.
             return Started()
         if action is Action.PAY:
-            return await self._pay(sale, wallets.pos)
+            return await self._pay(sale, role, wallets.pos)
         if action is Action.ASK_STATUS:
-            return await self._ask_status(sale)
-        return await self._replace(sale, wallets.merchant)
+            return await self._ask_status(payout.invoice.hash)
+        wallet = payout.wallet or wallets.merchant  # a sale from before version 3: configured
+        return await self._replace(sale, payout, wallet)
 
-    async def _pay(self, sale: Sale, pos_wallet_id: str) -> Observation:
-        checked = await self._destination_checked(sale)
+    async def _pay(self, sale: Sale, role: PayoutRole, pos_wallet_id: str) -> Observation:
+        # Only the merchant's key can confirm ownership: a tip recipient's invoice is checked
+        # for its amount, hash, expiry and Blink's node like every other.
+        confirm = self._destination.verifies_owner and role is PayoutRole.MERCHANT
+        checked = await self._destination_checked(sale, confirm)
         if not isinstance(checked, Sale):
             return checked
         sale = checked
+        payout = sale.payout(role)
+        invoice = None if payout is None else payout.invoice
         blink_now = self._api.blink_now()
         try:
             check_payout(
                 sale,
-                sale.merchant.request if sale.merchant else "",
+                "" if invoice is None else invoice.request,
                 now=blink_now,
                 margin=self._config.expiry_margin,
                 node_ids=self._destination.known_nodes(),
-                require_verified=self._destination.verifies_owner,
+                require_verified=confirm,
+                role=role,
             )
         except PayoutGuardError as exc:
             return GuardRefused(str(exc))
-        assert sale.merchant is not None  # the guard refused a sale without one
+        assert invoice is not None  # the guard refused a payout without one
         attempt = await self._journal.call(
-            Journal.begin_forward_attempt, sale.id, sale.merchant.hash, self._clock(), blink_now
+            Journal.begin_forward_attempt, sale.id, invoice.hash, self._clock(), blink_now
         )
         crashpoints.crashpoint(crashpoints.BEFORE_PAY)
         try:
             async with asyncio.timeout(self._call_timeout):
                 answer = await self._api.pay_invoice(
-                    pos_wallet_id, sale.merchant.request, memo=f"sale {sale.id}"
+                    pos_wallet_id, invoice.request, memo=f"sale {sale.id}"
                 )
         except InsufficientBalance as exc:
             return await self._finish(
@@ -388,14 +433,14 @@ class Forwarder:
         crashpoints.crashpoint(crashpoints.AFTER_PAY_ANSWER)
         return PayAnswered(answer.status, redact(detail))
 
-    async def _destination_checked(self, sale: Sale) -> Sale | Observation:
-        """The sale once Blink's nodes are known and, with the merchant's key, its merchant
-        invoice is confirmed theirs (journaled); else what stood in the way."""
+    async def _destination_checked(self, sale: Sale, confirm: bool) -> Sale | Observation:
+        """The sale once Blink's nodes are known and (``confirm``) the merchant's key has said
+        its merchant invoice is theirs (journaled); else what stood in the way."""
         assert sale.merchant is not None
         try:
             async with asyncio.timeout(self._call_timeout):
                 await self._destination.nodes()
-                if self._destination.verifies_owner and not sale.merchant.verified:
+                if confirm and not sale.merchant.verified:
                     wallet = sale.merchant_wallet or (await self._wallets.get()).merchant
                     if not await self._destination.owned_by_merchant(wallet, sale.merchant.hash):
                         return GuardRefused(
@@ -418,11 +463,10 @@ class Forwarder:
         )
         return observation
 
-    async def _ask_status(self, sale: Sale) -> Observation:
-        assert sale.merchant is not None  # the policy never asks for a sale without one
+    async def _ask_status(self, invoice_hash: str) -> Observation:
         try:
             async with asyncio.timeout(self._call_timeout):
-                status = await self._api.invoice_status(sale.merchant.hash)
+                status = await self._api.invoice_status(invoice_hash)
         except (KeyRejected, ScopeDenied) as exc:
             return HardFailure(str(exc))
         except RateLimited as exc:
@@ -431,12 +475,12 @@ class Forwarder:
             return CallLost(Action.ASK_STATUS, _describe(exc))
         return StatusAnswered(status)
 
-    async def _replace(self, sale: Sale, merchant_wallet_id: str) -> Observation:
+    async def _replace(self, sale: Sale, payout: Payout, wallet_id: str) -> Observation:
         crashpoints.crashpoint(crashpoints.BEFORE_REPLACE)
         try:
             async with asyncio.timeout(self._call_timeout):
                 invoice = await create_merchant_invoice(
-                    self._api, merchant_wallet_id, sale.id, sale.amount_sats, sale.memo
+                    self._api, wallet_id, sale.id, payout.amount_sats, sale.memo
                 )
         except (KeyRejected, ScopeDenied) as exc:
             return HardFailure(str(exc))
@@ -446,10 +490,15 @@ class Forwarder:
             return CallLost(Action.REPLACE, _describe(exc))
         crashpoints.crashpoint(crashpoints.AFTER_REPLACE_CREATED)
         new = invoice_ref(invoice)
-        await self._journal.call(Journal.replace_merchant_invoice, sale.id, new, self._clock())
+        await self._journal.call(
+            Journal.replace_merchant_invoice, sale.id, new, self._clock(), payout.role
+        )
         crashpoints.crashpoint(crashpoints.AFTER_REPLACE_JOURNALED)
         log.info(
-            "sale %s: merchant invoice expired unpaid; replaced by %s…", sale.id, new.hash[:12]
+            "sale %s: %s invoice expired unpaid; replaced by %s…",
+            sale.id,
+            payout.role.value,
+            new.hash[:12],
         )
         return Replaced()
 

@@ -12,9 +12,11 @@ clock) before the payment can settle. No network, no clock of its own: pure.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from terminal.blink.invoice import DecodedInvoice, decode_invoice
 from terminal.errors import MalformedAnswer, PayoutGuardError
-from terminal.money.sale import Sale, SaleState
+from terminal.money.sale import PayoutRole, Sale, SaleState
 
 # An invoice this close to its expiry might expire while the payment is in flight.
 EXPIRY_MARGIN_SECONDS = 60.0
@@ -28,8 +30,10 @@ def check_payout(
     margin: float = EXPIRY_MARGIN_SECONDS,
     node_ids: frozenset[str] | None = None,
     require_verified: bool = False,
+    role: PayoutRole = PayoutRole.MERCHANT,
 ) -> DecodedInvoice:
-    """Return the decoded invoice if paying it settles exactly this sale; else PayoutGuardError.
+    """Return the decoded invoice if paying it settles exactly this sale's ``role`` payout;
+    else PayoutGuardError.
 
     ``now`` is Blink's time; ``node_ids`` Blink's node keys (``globals.nodesIds``), when known.
     """
@@ -38,17 +42,18 @@ def check_payout(
             f"sale {sale.id} is {sale.state.value}, not received: the terminal pays a merchant "
             "only for a sale the customer has paid"
         )
-    merchant = sale.merchant
-    if merchant is None or payment_request != merchant.request:
+    payout = sale.payout(role)
+    merchant = None if payout is None else payout.invoice
+    if payout is None or merchant is None or payment_request != merchant.request:
         raise PayoutGuardError(
             f"sale {sale.id}: that invoice is not the merchant invoice journaled for it; "
             "the terminal pays only invoices it created itself"
         )
     decoded = _decode(sale, payment_request)
-    if decoded.amount_sats != sale.amount_sats:
+    if decoded.amount_sats != payout.amount_sats:
         raise PayoutGuardError(
-            f"sale {sale.id}: the merchant invoice is for {decoded.amount_sats} sats but the "
-            f"sale is {sale.amount_sats} sats; refusing to pay it"
+            f"sale {sale.id}: the {role.value} invoice is for {decoded.amount_sats} sats but the "
+            f"{role.value} is owed {payout.amount_sats} sats; refusing to pay it"
         )
     if sale.paid_sats is not None and sale.paid_sats < sale.amount_sats:
         raise PayoutGuardError(
@@ -90,35 +95,35 @@ def _decode(sale: Sale, payment_request: str) -> DecodedInvoice:
         ) from exc
 
 
-def check_new_invoices(
-    amount_sats: int,
-    pos_request: str,
-    pos_hash: str,
-    merchant_request: str,
-    merchant_hash: str,
-    *,
-    node_ids: frozenset[str] | None,
-) -> None:
-    """Before the QR is shown: both invoices Blink made are for exactly the typed amount, carry
-    the hashes Blink reported, and are payable to Blink's nodes; else PayoutGuardError.
+@dataclass(frozen=True)
+class Expected:
+    """One invoice Blink just made, and what it must be: for whom, how much, which hash."""
+
+    role: str  # "customer's", "merchant's", "tip's": for the message
+    amount_sats: int
+    request: str
+    payment_hash: str
+
+
+def check_new_invoices(expected: list[Expected], *, node_ids: frozenset[str] | None) -> None:
+    """Before the QR is shown: every invoice Blink made is for exactly its amount, carries the
+    hash Blink reported, and is payable to Blink's nodes; else PayoutGuardError.
 
     The QR is the POS invoice's BOLT11 itself, so its amount is what the customer is asked for:
     a JSON ``satoshis`` that says otherwise proves nothing (a tampered answer once asked for
     1 sat while the screen said 2,100, and the float paid the difference).
     """
-    for role, request, expected_hash in (
-        ("customer's", pos_request, pos_hash),
-        ("merchant's", merchant_request, merchant_hash),
-    ):
+    for invoice in expected:
+        role = invoice.role
         try:
-            decoded = decode_invoice(request)
+            decoded = decode_invoice(invoice.request)
         except MalformedAnswer as exc:
             raise PayoutGuardError(f"the {role} invoice cannot be decoded ({exc})") from exc
-        if decoded.amount_sats != amount_sats:
+        if decoded.amount_sats != invoice.amount_sats:
             raise PayoutGuardError(
-                f"the {role} invoice asks for {decoded.amount_sats} sats, not {amount_sats}"
+                f"the {role} invoice asks for {decoded.amount_sats} sats, not {invoice.amount_sats}"
             )
-        if decoded.payment_hash.lower() != expected_hash.lower():
+        if decoded.payment_hash.lower() != invoice.payment_hash.lower():
             raise PayoutGuardError(f"the {role} invoice's hash is not the one Blink reported")
         if node_ids is not None and decoded.payee.lower() not in node_ids:
             raise PayoutGuardError(f"the {role} invoice is payable to a node that is not Blink's")

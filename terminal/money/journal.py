@@ -24,8 +24,10 @@ from terminal.money.cadence import Watched
 from terminal.money.sale import (
     UNSETTLED_STATES,
     AttemptOutcome,
+    FiatAmount,
     ForwardAttempt,
     InvoiceRef,
+    PayoutRole,
     Sale,
     SaleState,
     new_sale_id,
@@ -40,7 +42,8 @@ JOURNAL_FILE = "journal.sqlite3"
 
 _SALE_COLUMNS = (
     "id, amount_sats, memo, state, created_at, updated_at, pos_request, pos_hash, "
-    "pos_expires_at, received_at, forwarded_at, pos_wallet, merchant_wallet, paid_sats"
+    "pos_expires_at, received_at, forwarded_at, pos_wallet, merchant_wallet, paid_sats, "
+    "tip_sats, tip_wallet, currency, fiat_minor, tip_minor, rate"
 )
 
 
@@ -140,21 +143,27 @@ class Journal:
         *,
         pos_wallet: str | None = None,
         merchant_wallet: str | None = None,
+        tip_sats: int = 0,
+        tip_wallet: str | None = None,
+        fiat: FiatAmount | None = None,
     ) -> Sale:
         """Journal a new sale (state ``new``) before any invoice exists for it.
 
-        The wallets are the sale's destination, locked now: a later change of configuration
-        applies to new sales only.
+        ``amount_sats`` is what the customer pays, a tip included. The wallets are the sale's
+        destination and ``fiat`` its typed amount and rate, locked now: a later change of
+        configuration, or of the rate, applies to new sales only.
         """
-        if amount_sats <= 0:
-            raise ValueError(f"a sale needs a positive amount, not {amount_sats}")
+        if amount_sats <= 0 or not 0 <= tip_sats < amount_sats:
+            raise ValueError(f"a sale needs a positive amount above its tip, not {amount_sats}")
         with self._write() as cur:
             for _ in range(5):
                 sale_id = new_sale_id(self.terminal_id, now)
                 try:
                     cur.execute(
                         "INSERT INTO sales (id, amount_sats, memo, state, created_at, updated_at,"
-                        " pos_wallet, merchant_wallet) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        " pos_wallet, merchant_wallet, tip_sats, tip_wallet, currency,"
+                        " fiat_minor, tip_minor, rate)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             sale_id,
                             amount_sats,
@@ -164,6 +173,12 @@ class Journal:
                             now,
                             pos_wallet,
                             merchant_wallet,
+                            tip_sats,
+                            tip_wallet,
+                            None if fiat is None else fiat.currency,
+                            None if fiat is None else fiat.minor,
+                            None if fiat is None else fiat.tip_minor,
+                            None if fiat is None else fiat.rate,
                         ),
                     )
                     break
@@ -174,12 +189,21 @@ class Journal:
         return self.sale(sale_id)
 
     def record_invoices(
-        self, sale_id: str, pos: InvoiceRef, merchant: InvoiceRef, now: float
+        self,
+        sale_id: str,
+        pos: InvoiceRef,
+        merchant: InvoiceRef,
+        now: float,
+        tip: InvoiceRef | None = None,
     ) -> None:
-        """Journal both invoices (``new`` -> ``open``); call before the QR is shown."""
+        """Journal the sale's invoices (``new`` -> ``open``); call before the QR is shown.
+
+        ``tip``: the tip recipient's invoice, for a sale whose tip is a payout of its own.
+        """
         # Hashes are compared as lowercase hex everywhere (by_pos_hash, attempts).
         pos = replace(pos, hash=pos.hash.lower())
         merchant = replace(merchant, hash=merchant.hash.lower())
+        tip = None if tip is None else replace(tip, hash=tip.hash.lower())
         with self._write() as cur:
             sale = self._load(cur, sale_id)
             if sale.state is SaleState.OPEN and sale.pos == pos and sale.merchant == merchant:
@@ -193,6 +217,8 @@ class Journal:
                 (SaleState.OPEN.value, now, pos.request, pos.hash, pos.expires_at, sale_id),
             )
             _insert_merchant(cur, sale_id, merchant, now)
+            if tip is not None:
+                _insert_merchant(cur, sale_id, tip, now, PayoutRole.TIP)
 
     def mark_received(self, sale_id: str, now: float, paid_sats: int | None = None) -> bool:
         """Journal that the customer paid (``paid_sats``: what Blink said, if it said); False if
@@ -244,10 +270,11 @@ class Journal:
             sale = self._load(cur, sale_id)
             if sale.state is not SaleState.RECEIVED:
                 raise IllegalTransition(sale.state.value, "begin_forward_attempt")
-            if sale.merchant is None or sale.merchant.hash != merchant_hash:
+            current = {p.invoice.hash for p in sale.payouts() if p.invoice is not None}
+            if merchant_hash not in current:
                 raise JournalError(
-                    f"sale {sale_id}: {merchant_hash[:12]}… is not its current merchant invoice;"
-                    " refusing to journal a payment for it"
+                    f"sale {sale_id}: {merchant_hash[:12]}… is not one of its current payout "
+                    "invoices; refusing to journal a payment for it"
                 )
             cur.execute(
                 "INSERT INTO forward_attempts (sale_id, merchant_hash, started_at, started_blink)"
@@ -275,21 +302,46 @@ class Journal:
                 if exists is None:
                     raise JournalError(f"no forward attempt {attempt_id} in the journal")
 
-    def replace_merchant_invoice(self, sale_id: str, new: InvoiceRef, now: float) -> None:
-        """Make ``new`` the sale's merchant invoice; the old one stays in its history."""
+    def replace_merchant_invoice(
+        self, sale_id: str, new: InvoiceRef, now: float, role: PayoutRole = PayoutRole.MERCHANT
+    ) -> None:
+        """Make ``new`` the current invoice of the sale's ``role`` payout; the old one stays in
+        its history."""
         with self._write() as cur:
             sale = self._load(cur, sale_id)
             if sale.state is not SaleState.RECEIVED:
                 raise IllegalTransition(sale.state.value, "replace_merchant_invoice")
-            if sale.merchant == new:
+            payout = sale.payout(role)
+            if payout is not None and payout.invoice == new:
                 return
             cur.execute(
                 "UPDATE merchant_invoices SET replaced_at = ? WHERE sale_id = ?"
-                " AND replaced_at IS NULL",
-                (now, sale_id),
+                " AND replaced_at IS NULL AND role = ?",
+                (now, sale_id, role.value),
             )
-            _insert_merchant(cur, sale_id, new, now)
+            _insert_merchant(cur, sale_id, new, now, role)
             cur.execute("UPDATE sales SET updated_at = ? WHERE id = ?", (now, sale_id))
+
+    def mark_payout_done(self, sale_id: str, invoice_hash: str, now: float) -> bool:
+        """Journal that a payout's current invoice is paid; once every payout of the sale is,
+        the sale is ``forwarded`` (in the same transaction). True if that happened now."""
+        with self._write() as cur:
+            cur.execute(
+                "UPDATE merchant_invoices SET paid_at = ? WHERE sale_id = ? AND hash = ?"
+                " AND replaced_at IS NULL AND paid_at IS NULL",
+                (now, sale_id, invoice_hash.lower()),
+            )
+            sale = self._load(cur, sale_id)
+            if not all(p.done for p in sale.payouts()):
+                return False
+            if not require_change(sale.state, SaleState.FORWARDED, "mark_payout_done"):
+                return False
+            cur.execute(
+                "UPDATE sales SET state = ?, updated_at = ?, forwarded_at = ? WHERE id = ?",
+                (SaleState.FORWARDED.value, now, now, sale_id),
+            )
+        log.info("sale %s: %s -> forwarded", sale_id, sale.state.value)
+        return True
 
     def mark_verified(self, sale_id: str, merchant_hash: str) -> None:
         """Journal that Blink, asked with the merchant's key, owns ``merchant_hash`` as theirs."""
@@ -473,13 +525,19 @@ class Journal:
         if row is None:
             raise JournalError(f"no sale {sale_id!r} in the journal at {self._path}")
         invoices = cur.execute(
-            "SELECT request, hash, expires_at, replaced_at, verified FROM merchant_invoices"
-            " WHERE sale_id = ? ORDER BY id",
+            "SELECT request, hash, expires_at, replaced_at, verified, role, paid_at"
+            " FROM merchant_invoices WHERE sale_id = ? ORDER BY id",
             (sale_id,),
         ).fetchall()
-        refs = [(InvoiceRef(r[0], r[1], r[2], bool(r[4])), r[3] is None) for r in invoices]
-        current = [ref for ref, is_current in refs if is_current]
-        replaced = tuple(ref for ref, is_current in refs if not is_current)
+        by_role: dict[str, tuple[list[InvoiceRef], list[InvoiceRef]]] = {
+            role.value: ([], []) for role in PayoutRole
+        }
+        for r in invoices:
+            ref = InvoiceRef(r[0], r[1], r[2], bool(r[4]), r[6])
+            current_of, replaced_of = by_role[r[5]]
+            (current_of if r[3] is None else replaced_of).append(ref)
+        current, replaced = by_role[PayoutRole.MERCHANT.value]
+        tip_current, tip_replaced = by_role[PayoutRole.TIP.value]
         pos = None if row[6] is None else InvoiceRef(row[6], row[7], row[8])
         return Sale(
             id=row[0],
@@ -490,18 +548,38 @@ class Journal:
             updated_at=row[5],
             pos=pos,
             merchant=current[-1] if current else None,
-            replaced_merchants=replaced,
+            replaced_merchants=tuple(replaced),
             received_at=row[9],
             forwarded_at=row[10],
             pos_wallet=row[11],
             merchant_wallet=row[12],
             paid_sats=row[13],
+            tip_sats=row[14],
+            tip_wallet=row[15],
+            tip=tip_current[-1] if tip_current else None,
+            replaced_tips=tuple(tip_replaced),
+            fiat=None if row[16] is None else FiatAmount(row[16], row[17], row[18] or 0, row[19]),
         )
 
 
-def _insert_merchant(cur: sqlite3.Cursor, sale_id: str, invoice: InvoiceRef, now: float) -> None:
+def _insert_merchant(
+    cur: sqlite3.Cursor,
+    sale_id: str,
+    invoice: InvoiceRef,
+    now: float,
+    role: PayoutRole = PayoutRole.MERCHANT,
+) -> None:
     cur.execute(
-        "INSERT INTO merchant_invoices (sale_id, request, hash, expires_at, created_at, verified)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (sale_id, invoice.request, invoice.hash.lower(), invoice.expires_at, now, invoice.verified),
+        "INSERT INTO merchant_invoices"
+        " (sale_id, request, hash, expires_at, created_at, verified, role)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            sale_id,
+            invoice.request,
+            invoice.hash.lower(),
+            invoice.expires_at,
+            now,
+            invoice.verified,
+            role.value,
+        ),
     )

@@ -1,8 +1,10 @@
-"""Opening a sale: journal it, make both invoices at once, journal them, and only then answer.
+"""Opening a sale: price it, journal it, make its invoices at once, journal them, then answer.
 
-This is where every sale starts, and the order is the whole point: the sale is journaled before
-any invoice exists, and both invoices are journaled before the QR may be shown, so a payment can
-never reach an invoice the journal does not know.
+This is where every sale starts, and the order is the whole point: an amount typed in a currency
+is priced at a fresh Blink rate first (and that rate is locked with the sale); the sale is
+journaled before any invoice exists; and its invoices (the customer's, the merchant's, a tip
+recipient's) are checked and journaled before the QR may be shown, so a payment can never reach
+an invoice the journal does not know, nor one for another amount.
 """
 
 from __future__ import annotations
@@ -12,21 +14,41 @@ import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from terminal.blink.http import BlinkHttp
 from terminal.blink.models import Invoice
-from terminal.errors import BlinkError, BlinkRejected, JournalError, PayoutGuardError
+from terminal.errors import (
+    BlinkError,
+    BlinkRejected,
+    JournalError,
+    OverMaximum,
+    PayoutGuardError,
+    RateUnavailable,
+)
 from terminal.flow.events import Event, InvoiceCreationFailed, InvoicesCreated
 from terminal.money import crashpoints
 from terminal.money.destination import Destination
 from terminal.money.forwarder import create_merchant_invoice, invoice_ref
-from terminal.money.guard import check_new_invoices
+from terminal.money.guard import Expected, check_new_invoices
 from terminal.money.journal import Journal
+from terminal.money.pricing import to_sats
+from terminal.money.rates import RateKeeper
+from terminal.money.sale import FiatAmount, Payout, PayoutRole
 from terminal.money.texts import STORAGE_TROUBLE, creation_trouble
 from terminal.money.wallets import WalletBook, Wallets
 from terminal.money.worker import JournalThread
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Priced:
+    """A sale priced in sats: the total the customer pays, its tip, and how it was typed."""
+
+    total_sats: int
+    tip_sats: int
+    fiat: FiatAmount | None
 
 
 class SaleMaker:
@@ -43,47 +65,63 @@ class SaleMaker:
         *,
         memo: str,
         expiry_minutes: int,
+        max_amount_sats: int = 100_000_000,
+        rates: RateKeeper | None = None,
+        fraction_digits: int = 0,
     ) -> None:
         self._journal = journal
         self._http = http
         self._wallets = wallets
         self._destination = destination
-        self._lifetime = expiry_minutes * 60.0
         self._emit = emit
         self._clock = clock
         self._memo = memo
         self._expiry_minutes = expiry_minutes
+        self._lifetime = expiry_minutes * 60.0
+        self._max_sats = max_amount_sats
+        self._rates = rates  # None: amounts are typed in sats
+        self._fraction_digits = fraction_digits
 
-    async def create(self, amount_sats: int, request: int) -> None:
-        """Make the sale's invoices and answer with exactly one event carrying ``request``."""
+    async def create(self, amount: int, request: int, tip: int = 0) -> None:
+        """Make the sale's invoices and answer with exactly one event carrying ``request``.
+
+        ``amount`` and ``tip`` are as typed: sats, or minor units of the configured currency.
+        """
         wallets = await self._wallets.get()  # known before the flow may ask (the link board)
+        try:
+            priced = await self._price(amount, tip)
+        except (RateUnavailable, PayoutGuardError) as exc:
+            log.warning("sale not started: %s", exc)
+            self._failed(None, exc, request)
+            return
+        tip_wallet = wallets.tip if priced.tip_sats and wallets.tip else None
         try:
             sale = await self._journal.call(
                 Journal.begin_sale,
-                amount_sats,
+                priced.total_sats,
                 self._memo,
                 self._clock(),
                 pos_wallet=wallets.pos,
                 merchant_wallet=wallets.merchant,
+                tip_sats=priced.tip_sats,
+                tip_wallet=tip_wallet,
+                fiat=priced.fiat,
             )
         except JournalError as exc:
             log.error("cannot start a sale: %s", exc)
             self._storage_failed(None, exc, request)
             return
         crashpoints.crashpoint(crashpoints.AFTER_BEGIN_SALE)
+        payouts = {p.role: p for p in sale.payouts()}
         try:
-            pos, merchant = await self._make_both(sale.id, amount_sats, wallets)
-            verified = await self._check(amount_sats, pos, merchant, wallets)
+            made = await self._make_all(sale.id, priced.total_sats, payouts, wallets)
+            verified = await self._check(priced.total_sats, made, payouts, wallets)
         except (BlinkError, PayoutGuardError) as exc:
             await self._journal.call(Journal.mark_failed, sale.id, self._clock())
-            trouble = creation_trouble(exc)
             log.warning("sale %s: invoices not made: %s", sale.id, exc)
-            self._emit(
-                InvoiceCreationFailed(
-                    sale.id, trouble.title, str(exc), trouble.action, trouble.retryable, request
-                )
-            )
+            self._failed(sale.id, exc, request)
             return
+        pos, merchant, tip_invoice = made
         # Durable before the QR can be shown: a payment to an invoice the journal does not know
         # would never be forwarded.
         try:
@@ -93,6 +131,7 @@ class SaleMaker:
                 invoice_ref(pos),
                 dataclasses.replace(invoice_ref(merchant), verified=verified),
                 self._clock(),
+                None if tip_invoice is None else invoice_ref(tip_invoice),
             )
         except JournalError as exc:
             # Never shown, so never paid: the invoices simply expire on Blink.
@@ -104,30 +143,61 @@ class SaleMaker:
         self._emit(
             InvoicesCreated(
                 sale.id,
-                amount_sats,
+                priced.total_sats,
                 pos.payment_request,
                 pos.payment_hash,
                 # How long the QR lives, on Blink's clock (the terminal's may be days off).
                 float(pos.expires_at) - blink_now if blink_now is not None else self._lifetime,
                 request,
                 time.monotonic(),
+                typed=amount,
             )
         )
 
+    async def _price(self, amount: int, tip: int) -> Priced:
+        """The sale in sats: as typed, or at a fresh Blink rate (locked with the sale)."""
+        if self._rates is None:
+            total, tip_sats, fiat = amount + tip, tip, None
+        else:
+            price = await self._rates.fresh()
+            if price.fraction_digits != self._fraction_digits:
+                raise PayoutGuardError(
+                    f"Blink counts {price.currency} in {price.fraction_digits} decimals, the "
+                    f"terminal in {self._fraction_digits}: update the terminal"
+                )
+            # Rounded once, for the whole: the customer pays exactly the typed total's worth.
+            total = to_sats(amount + tip, price.sat_price)
+            tip_sats = min(to_sats(tip, price.sat_price), total - 1) if tip else 0
+            fiat = FiatAmount(price.currency, amount, tip, str(price.sat_price))
+        if total > self._max_sats:
+            raise OverMaximum(
+                f"{total:,} sats is over this terminal's maximum of {self._max_sats:,}"
+            )
+        return Priced(total, tip_sats, fiat)
+
     async def _check(
-        self, amount_sats: int, pos: Invoice, merchant: Invoice, wallets: Wallets
+        self,
+        total: int,
+        made: tuple[Invoice, Invoice, Invoice | None],
+        payouts: dict[PayoutRole, Payout],
+        wallets: Wallets,
     ) -> bool:
         """Refuse invoices that are not exactly this sale's; True if the merchant's key confirmed
         the merchant invoice is theirs (False: not checked, for want of the key or an answer)."""
-        nodes = self._destination.known_nodes()
-        check_new_invoices(
-            amount_sats,
-            pos.payment_request,
-            pos.payment_hash,
-            merchant.payment_request,
-            merchant.payment_hash,
-            node_ids=nodes,
-        )
+        pos, merchant, tip = made
+        expected = [
+            Expected("customer's", total, pos.payment_request, pos.payment_hash),
+            Expected(
+                "merchant's",
+                payouts[PayoutRole.MERCHANT].amount_sats,
+                merchant.payment_request,
+                merchant.payment_hash,
+            ),
+        ]
+        if tip is not None:
+            amount = payouts[PayoutRole.TIP].amount_sats
+            expected.append(Expected("tip's", amount, tip.payment_request, tip.payment_hash))
+        check_new_invoices(expected, node_ids=self._destination.known_nodes())
         if not self._destination.verifies_owner:
             return False
         try:
@@ -142,6 +212,16 @@ class SaleMaker:
             raise PayoutGuardError("Blink says the merchant invoice is not the merchant's")
         return True
 
+    def _failed(
+        self, sale_id: str | None, exc: BlinkError | PayoutGuardError, request: int
+    ) -> None:
+        trouble = creation_trouble(exc)
+        self._emit(
+            InvoiceCreationFailed(
+                sale_id, trouble.title, str(exc), trouble.action, trouble.retryable, request
+            )
+        )
+
     def _storage_failed(self, sale_id: str | None, exc: JournalError, request: int) -> None:
         trouble = STORAGE_TROUBLE
         self._emit(
@@ -150,33 +230,47 @@ class SaleMaker:
             )
         )
 
-    async def _make_both(
-        self, sale_id: str, amount_sats: int, wallets: Wallets
-    ) -> tuple[Invoice, Invoice]:
-        # Both at once (and Blink's node ids, the first time): the customer waits for the
+    async def _make_all(
+        self, sale_id: str, total: int, payouts: dict[PayoutRole, Payout], wallets: Wallets
+    ) -> tuple[Invoice, Invoice, Invoice | None]:
+        # All at once (and Blink's node ids, the first time): the customer waits for the
         # slowest round trip, not their sum.
-        pos_call = self._http.create_invoice(
-            wallets.pos,
-            amount_sats,
-            memo=self._memo,
-            expires_in_minutes=self._expiry_minutes,
-            external_id=sale_id,
-        )
-        merchant_call = create_merchant_invoice(
-            self._http, wallets.merchant, sale_id, amount_sats, self._memo
-        )
-        calls: list[Awaitable[object]] = [pos_call, merchant_call]
-        if self._destination.known_nodes() is None:
+        calls: list[Awaitable[object]] = [
+            self._http.create_invoice(
+                wallets.pos,
+                total,
+                memo=self._memo,
+                expires_in_minutes=self._expiry_minutes,
+                external_id=sale_id,
+            ),
+            create_merchant_invoice(
+                self._http,
+                wallets.merchant,
+                sale_id,
+                payouts[PayoutRole.MERCHANT].amount_sats,
+                self._memo,
+            ),
+        ]
+        tip = payouts.get(PayoutRole.TIP)
+        if tip is not None:
+            assert tip.wallet is not None  # a tip payout exists only with its recipient
+            memo = f"tip {self._memo}".strip()
+            calls.append(
+                create_merchant_invoice(self._http, tip.wallet, sale_id, tip.amount_sats, memo)
+            )
+        fetch_nodes = self._destination.known_nodes() is None
+        if fetch_nodes:
             calls.append(self._destination.nodes())
         results = await asyncio.gather(*calls, return_exceptions=True)
-        pos, merchant = results[0], results[1]
-        for result in (pos, merchant):
+        invoices = results[: 3 if tip is not None else 2]
+        for result in invoices:
             if isinstance(result, BaseException):
                 raise result
+        pos, merchant = invoices[0], invoices[1]
+        tip_invoice = invoices[2] if tip is not None else None
         assert isinstance(pos, Invoice)
         assert isinstance(merchant, Invoice)
-        if pos.satoshis != amount_sats or merchant.satoshis != amount_sats:
-            raise BlinkRejected(
-                f"Blink made an invoice for the wrong amount ({pos.satoshis}/{merchant.satoshis})"
-            )
-        return pos, merchant
+        assert tip_invoice is None or isinstance(tip_invoice, Invoice)
+        if pos.satoshis != total:
+            raise BlinkRejected(f"Blink made an invoice for the wrong amount ({pos.satoshis})")
+        return pos, merchant, tip_invoice

@@ -35,6 +35,8 @@ from terminal.money.forwarder import Forwarder
 from terminal.money.journal import Journal
 from terminal.money.opening import SaleMaker
 from terminal.money.policy import ForwardResult
+from terminal.money.pricing import SATS
+from terminal.money.rates import RateKeeper
 from terminal.money.settling import Settler
 from terminal.money.wallets import WalletBook, WalletReporter, resolve_wallets
 from terminal.money.worker import JournalThread
@@ -58,6 +60,7 @@ class MoneyPath:
     opener: SaleMaker
     detection: Detection
     forwarder: Forwarder
+    rates: RateKeeper | None = None  # a terminal that takes a currency: its rate, kept fresh
 
     @classmethod
     def build(
@@ -84,6 +87,10 @@ class MoneyPath:
         )
         settler = Settler(journal, emit, forwarder.wake, clock)
         detection = Detection(journal, http, open_socket, settler, board, clock=clock)
+        rates = None
+        if config.terminal.currency != SATS:
+            settings = config.terminal
+            rates = RateKeeper(http, settings.currency, settings.rate_max_age_seconds)
         opener = SaleMaker(
             journal,
             http,
@@ -93,8 +100,11 @@ class MoneyPath:
             clock,
             memo=config.terminal.name,
             expiry_minutes=config.terminal.invoice_expiry_minutes,
+            max_amount_sats=config.terminal.max_amount_sats,
+            rates=rates,
+            fraction_digits=config.terminal.fraction_digits,
         )
-        return cls(journal, wallets, opener, detection, forwarder)
+        return cls(journal, wallets, opener, detection, forwarder, rates)
 
     async def run(
         self, config: Config, http: BlinkHttp, board: JournalReporter, *, forward: bool = True
@@ -107,6 +117,8 @@ class MoneyPath:
         """
         async with asyncio.TaskGroup() as group:
             group.create_task(self.detection.run(), name="detection")
+            if self.rates is not None:
+                group.create_task(self.rates.follow(self.detection.socket), name="rates")
             forwarder = (
                 group.create_task(self.forwarder.run(), name="forwarder") if forward else None
             )

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from terminal.blink.models import InvoiceStatus, PaymentStatus
 from terminal.money.guard import EXPIRY_MARGIN_SECONDS
-from terminal.money.sale import ForwardAttempt, Sale, SaleState
+from terminal.money.sale import ForwardAttempt, Payout, PayoutRole, Sale, SaleState
 
 
 @dataclass(frozen=True)
@@ -230,12 +230,14 @@ def next_step(
     failures: int = 0,
     jitter: float = 0.5,
     config: PolicyConfig = DEFAULT_POLICY,
+    role: PayoutRole = PayoutRole.MERCHANT,
 ) -> Step:
-    """The next step for forwarding ``sale``, per the rules in this module's docstring.
+    """The next step for forwarding ``sale``'s ``role`` payout, per this module's rules.
 
-    ``now`` is Blink's time (None until an answer has told it).
+    ``now`` is Blink's time (None until an answer has told it). ``Done`` means this payout is
+    paid (a sale with a tip recipient has two payouts, each forwarded by these same rules).
     """
-    step = _next_step(sale, attempts, observation, now, failures, jitter, config)
+    step = _next_step(sale, sale.payout(role), attempts, observation, now, failures, jitter, config)
     if isinstance(step, Wait):
         return Wait(min(max(step.seconds, 0.0), config.max_wait), step.then)
     return step
@@ -243,6 +245,7 @@ def next_step(
 
 def _next_step(  # noqa: PLR0912 - one case per observation: the rules read as a table
     sale: Sale,
+    payout: Payout | None,
     attempts: list[ForwardAttempt],
     observation: Observation,
     now: float | None,
@@ -250,11 +253,11 @@ def _next_step(  # noqa: PLR0912 - one case per observation: the rules read as a
     jitter: float,
     config: PolicyConfig,
 ) -> Step:
-    if sale.state is SaleState.FORWARDED:
+    if sale.state is SaleState.FORWARDED or (payout is not None and payout.done):
         return Done()
-    if sale.state is not SaleState.RECEIVED or sale.merchant is None:
+    if sale.state is not SaleState.RECEIVED or payout is None or payout.invoice is None:
         return FailHard(f"sale {sale.id} is {sale.state.value}: nothing to forward", None)
-    merchant = sale.merchant
+    merchant = payout.invoice  # the payout's current invoice (the merchant's, or the tip's)
     tried = [a for a in attempts if a.merchant_hash == merchant.hash]
     near_expiry = now is None or merchant.expires_at - now < config.expiry_margin
     wait = backoff(failures, jitter, config)

@@ -138,6 +138,7 @@ class InvoiceRef:
     hash: str
     expires_at: float
     verified: bool = False
+    paid_at: float | None = None  # a payout invoice known paid (its payout is done)
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,70 @@ class Sale:
     pos_wallet: str | None = None
     merchant_wallet: str | None = None
     paid_sats: int | None = None  # what Blink said the customer paid, when it said
+    # A tip: part of amount_sats. With a tip_wallet (a recipient's) it is a second payout with
+    # its own invoice; without, it goes to the merchant with the rest.
+    tip_sats: int = 0
+    tip_wallet: str | None = None
+    tip: InvoiceRef | None = None
+    replaced_tips: tuple[InvoiceRef, ...] = ()
+    # The sale as typed, when typed in a currency: locked with the rate before the QR.
+    fiat: FiatAmount | None = None
+
+    def payouts(self) -> tuple[Payout, ...]:
+        """Where the sale's money goes: the merchant, and a tip recipient when there is one."""
+        split = self.tip_wallet is not None and self.tip_sats > 0
+        merchant = Payout(
+            PayoutRole.MERCHANT,
+            self.amount_sats - (self.tip_sats if split else 0),
+            self.merchant_wallet,
+            self.merchant,
+            self.replaced_merchants,
+        )
+        if not split:
+            return (merchant,)
+        tip = Payout(PayoutRole.TIP, self.tip_sats, self.tip_wallet, self.tip, self.replaced_tips)
+        return (merchant, tip)
+
+    def payout(self, role: PayoutRole) -> Payout | None:
+        """The payout of ``role``, if the sale has one."""
+        return next((p for p in self.payouts() if p.role is role), None)
+
+
+class PayoutRole(enum.StrEnum):
+    """Who a payout pays; the value is what the journal stores with each payout invoice."""
+
+    MERCHANT = "merchant"
+    TIP = "tip"
+
+
+@dataclass(frozen=True)
+class Payout:
+    """One forward of a sale: an amount to one wallet, through its current invoice."""
+
+    role: PayoutRole
+    amount_sats: int
+    wallet: str | None
+    invoice: InvoiceRef | None
+    replaced: tuple[InvoiceRef, ...] = ()
+
+    @property
+    def done(self) -> bool:
+        """True once the current invoice is known paid."""
+        return self.invoice is not None and self.invoice.paid_at is not None
+
+
+@dataclass(frozen=True)
+class FiatAmount:
+    """A sale typed in a currency, and the rate that made it sats: locked before the QR.
+
+    ``minor`` is in the currency's minor unit (cents; yen have none); ``rate`` is Blink's price
+    of one sat in that minor unit, as a decimal string (exact, as Blink gave it).
+    """
+
+    currency: str
+    minor: int
+    tip_minor: int
+    rate: str
 
 
 def new_terminal_id() -> str:

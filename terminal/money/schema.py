@@ -8,7 +8,7 @@ from pathlib import Path
 from terminal.errors import JournalError
 from terminal.money.sale import new_terminal_id
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -26,7 +26,13 @@ SCHEMA: tuple[str, ...] = (
         forwarded_at REAL,
         pos_wallet TEXT,
         merchant_wallet TEXT,
-        paid_sats INTEGER
+        paid_sats INTEGER,
+        tip_sats INTEGER NOT NULL DEFAULT 0,
+        tip_wallet TEXT,
+        currency TEXT,
+        fiat_minor INTEGER,
+        tip_minor INTEGER,
+        rate TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS sales_by_state ON sales (state, created_at)",
     # Every merchant invoice a sale ever had; the one with replaced_at NULL is the current one.
@@ -38,7 +44,9 @@ SCHEMA: tuple[str, ...] = (
         expires_at REAL NOT NULL,
         created_at REAL NOT NULL,
         replaced_at REAL,
-        verified INTEGER NOT NULL DEFAULT 0
+        verified INTEGER NOT NULL DEFAULT 0,
+        role TEXT NOT NULL DEFAULT 'merchant',
+        paid_at REAL
     )""",
     "CREATE INDEX IF NOT EXISTS merchant_by_sale ON merchant_invoices (sale_id)",
     """CREATE TABLE IF NOT EXISTS forward_attempts (
@@ -114,6 +122,23 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE sales ADD COLUMN paid_sats INTEGER",
         "ALTER TABLE merchant_invoices ADD COLUMN verified INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE forward_attempts ADD COLUMN started_blink REAL",
+    ),
+    # Version 4: a sale may have a tip with a payout of its own (a second invoice role), each
+    # payout invoice records when it was paid, and a sale typed in a currency keeps the
+    # amount and the rate it was made with.
+    3: (
+        "ALTER TABLE sales ADD COLUMN tip_sats INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sales ADD COLUMN tip_wallet TEXT",
+        "ALTER TABLE sales ADD COLUMN currency TEXT",
+        "ALTER TABLE sales ADD COLUMN fiat_minor INTEGER",
+        "ALTER TABLE sales ADD COLUMN tip_minor INTEGER",
+        "ALTER TABLE sales ADD COLUMN rate TEXT",
+        "ALTER TABLE merchant_invoices ADD COLUMN role TEXT NOT NULL DEFAULT 'merchant'",
+        "ALTER TABLE merchant_invoices ADD COLUMN paid_at REAL",
+        # A forwarded sale's payout invoice was paid: say so in the new column too.
+        "UPDATE merchant_invoices SET paid_at = (SELECT forwarded_at FROM sales"
+        " WHERE sales.id = merchant_invoices.sale_id) WHERE replaced_at IS NULL"
+        " AND sale_id IN (SELECT id FROM sales WHERE state = 'forwarded')",
     ),
 }
 

@@ -13,8 +13,10 @@ from terminal.errors import (
     BlinkError,
     BlinkUnreachable,
     KeyRejected,
+    OverMaximum,
     PayoutGuardError,
     RateLimited,
+    RateUnavailable,
     ScopeDenied,
 )
 from terminal.flow.events import Event, ForwardDelayed, ForwardFailedHard, ForwardSucceeded
@@ -35,6 +37,10 @@ STORAGE_TROUBLE = Trouble("Storage error", "Call the operator", retryable=False)
 
 def creation_trouble(exc: BlinkError | PayoutGuardError) -> Trouble:
     """Why a sale's invoices could not be made, and what to do about it."""
+    if isinstance(exc, OverMaximum):
+        return Trouble("Over the maximum", "Type a smaller amount", retryable=False)
+    if isinstance(exc, RateUnavailable):
+        return Trouble("No exchange rate", "Try again in a moment", retryable=True)
     if isinstance(exc, PayoutGuardError):
         # Blink's answer is not exactly this sale's: refused before anyone could pay it.
         return Trouble("Wrong invoice", "Try again; if it repeats, call the operator", True)

@@ -24,6 +24,7 @@ class Wallets:
 
     pos: str
     merchant: str
+    tip: str | None = None  # the tip recipient's, when tips go to a person of their own
 
 
 class WalletReporter(Protocol):
@@ -83,7 +84,10 @@ async def _lookup(config: Config, http: BlinkHttp) -> Wallets:
     if merchant is None:
         assert config.merchant.username is not None  # the config holds exactly one of the two
         merchant = (await http.default_wallet(config.merchant.username)).id
-    return Wallets(pos=pos, merchant=merchant)
+    tip = None
+    if config.tips.enabled and config.tips.recipient:
+        tip = (await http.default_wallet(config.tips.recipient)).id
+    return Wallets(pos=pos, merchant=merchant, tip=tip)
 
 
 async def resolve_wallets(

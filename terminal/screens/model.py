@@ -52,6 +52,8 @@ class AmountEntry:
     digits: str
     unit: str = "sats"
     message: str = ""  # e.g. "maximum 1,000,000 sats"
+    fraction_digits: int = 0  # a currency's minor units: 3 5 0 reads 3.50
+    title: str = ""  # e.g. "Tip" while a custom tip is typed
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,15 @@ class Creating:
     """Invoices are being made; nothing to scan yet."""
 
     amount_sats: int
+    label: str = ""  # the amount as typed, in its currency ("3.85 EUR"), when not sats
+
+
+@dataclass(frozen=True)
+class TipChoice:
+    """A tip is offered: each option on its number key (1: none, 2: 10 %, ..., a custom one)."""
+
+    amount_label: str
+    options: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,7 @@ class ShowInvoice:
     amount_sats: int
     expires_at: float
     degraded: bool = False  # detection is by slow polling: say so
+    label: str = ""  # the amount as typed, in its currency ("3.85 EUR"), shown beside the sats
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,7 @@ class Paid:
     """The customer paid; the sale is being forwarded to the merchant."""
 
     amount_sats: int
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +155,7 @@ Screen = (
     | NotReady
     | AmountEntry
     | Creating
+    | TipChoice
     | ShowInvoice
     | Paid
     | Success

@@ -8,6 +8,7 @@ from typing import Any
 from PIL import Image
 
 from terminal.flow.entry import amount_of, format_sats
+from terminal.money.pricing import format_minor
 from terminal.screens import qr
 from terminal.screens.draw import (
     canvas,
@@ -38,6 +39,7 @@ from terminal.screens.model import (
     ShowInvoice,
     Success,
     TestCard,
+    TipChoice,
     View,
 )
 
@@ -71,13 +73,17 @@ class _Frame:
         return centred(self.draw, y, text, face, fill, self.width)
 
     def amount(self, y: int, amount_sats: int, fill: Any, unit: str = "sats") -> int:
+        return self.figure(y, format_sats(amount_sats), fill, unit)
+
+    def figure(self, y: int, figure: str, fill: Any, unit: str) -> int:
+        """A big amount (already formatted) with its unit beneath, or beside on a short panel."""
         if self.height < 100:
             # A short panel has no room for a unit line: one line, "21,000 sats".
-            text = f"{format_sats(amount_sats)} {unit}"
+            text = f"{figure} {unit}"
             face = fit(self.draw, text, self.width - 4, self.sizes.large)
             return centred(self.draw, y, text, face, fill, self.width)
-        face = fit(self.draw, format_sats(amount_sats), self.width - 4, self.sizes.large)
-        y = centred(self.draw, y, format_sats(amount_sats), face, fill, self.width)
+        face = fit(self.draw, figure, self.width - 4, self.sizes.large)
+        y = centred(self.draw, y, figure, face, fill, self.width)
         return centred(self.draw, y, unit, font(self.sizes.small), self.colours.dim, self.width)
 
     def text(self, y: int, text: str, fill: Any, size: int | None = None) -> int:
@@ -103,7 +109,14 @@ def _not_ready(f: _Frame, screen: NotReady) -> None:
 
 
 def _amount_entry(f: _Frame, screen: AmountEntry) -> None:
-    y = f.amount(f.top + 2, amount_of(screen.digits), f.colours.text, screen.unit)
+    y = f.top + 2
+    if screen.title:
+        y = f.title(y, screen.title, f.colours.warn)
+    typed = amount_of(screen.digits)
+    if screen.fraction_digits:
+        y = f.figure(y, format_minor(typed, screen.fraction_digits), f.colours.text, screen.unit)
+    else:
+        y = f.amount(y, typed, f.colours.text, screen.unit)
     if screen.message:
         y = f.text(y + 1, screen.message, f.colours.warn)
     keys = f.geometry.keys
@@ -117,7 +130,11 @@ def _amount_entry(f: _Frame, screen: AmountEntry) -> None:
 
 
 def _creating(f: _Frame, screen: Creating) -> None:
-    y = f.amount(f.top + 2, screen.amount_sats, f.colours.text)
+    if screen.label:  # typed in a currency: the sats are not known until Blink's rate
+        figure, _, unit = screen.label.rpartition(" ")
+        y = f.figure(f.top + 2, figure, f.colours.text, unit)
+    else:
+        y = f.amount(f.top + 2, screen.amount_sats, f.colours.text)
     dots = "." * (f.view.frame % 4)
     f.text(y + 2, f"Creating invoice{dots}", f.colours.dim)
 
@@ -129,6 +146,8 @@ def _invoice(f: _Frame, screen: ShowInvoice) -> None:
     left = time_left(screen.expires_at - f.view.now)
     slow = "  slow" if screen.degraded else ""
     caption = f"{format_sats(screen.amount_sats)} sats  {left}{slow}"
+    if screen.label:
+        caption = f"{screen.label} = {caption}"
     colour = f.colours.warn if screen.degraded else f.colours.text
     top = _captioned_qr(
         f, lambda height: qr.layout(screen.payment_request, f.width, height), caption, colour
@@ -186,7 +205,17 @@ def _invoice_text(f: _Frame, screen: ShowInvoice) -> None:
 def _paid(f: _Frame, screen: Paid) -> None:
     y = f.title(f.top + 2, "Paid", f.colours.ok)
     y = f.amount(y, screen.amount_sats, f.colours.text)
+    if screen.label:
+        y = f.text(y, screen.label, f.colours.dim)
     f.text(y + 2, "Sending to merchant...", f.colours.dim)
+
+
+def _tip_choice(f: _Frame, screen: TipChoice) -> None:
+    y = f.title(f.top + 2, "Tip?", f.colours.warn)
+    y = f.text(y, screen.amount_label, f.colours.text)
+    choices = "   ".join(f"{n} {option}" for n, option in enumerate(screen.options, start=1))
+    y = f.text(y + 2, choices, f.colours.text)
+    f.text(y + 1, f"{f.geometry.keys.cancel} back", f.colours.dim)
 
 
 def _success(f: _Frame, screen: Success) -> None:
@@ -272,6 +301,7 @@ _SCREENS: dict[type[Any], tuple[Callable[[_Frame, Any], None], bool]] = {
     NotReady: (_not_ready, True),
     AmountEntry: (_amount_entry, True),
     Creating: (_creating, True),
+    TipChoice: (_tip_choice, True),
     # Every pixel row may go to the QR (or, on a 128x64 panel, to the amount and time left).
     ShowInvoice: (_invoice, False),
     Paid: (_paid, True),

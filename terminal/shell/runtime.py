@@ -118,6 +118,11 @@ class Terminal:
                 merchant_name=config.terminal.name,
                 max_amount_sats=config.terminal.max_amount_sats,
                 invoice_expiry_seconds=config.terminal.invoice_expiry_minutes * 60.0,
+                currency=config.terminal.currency,
+                fraction_digits=config.terminal.fraction_digits,
+                tips_offered=config.tips.enabled,
+                tip_percents=config.tips.presets,
+                tip_custom=config.tips.custom,
             )
         )
         # The view's clock is monotonic: countdowns never follow a wall-clock jump.
@@ -344,8 +349,8 @@ class Terminal:
                 # At debug level every screen is in the log: what the merchant saw, when.
                 log.debug("show %r", screen)
                 self._screen.show(screen)
-            case CreateInvoices(amount, request):
-                group.create_task(money.opener.create(amount, request))
+            case CreateInvoices(amount, request, tip):
+                group.create_task(money.opener.create(amount, request, tip))
             case WatchInvoice(sale_id, payment_hash):
                 money.detection.watch(sale_id, payment_hash)
             case UnwatchInvoice(sale_id):

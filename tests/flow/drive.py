@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TypeVar
 
 from terminal.flow import (
@@ -131,9 +132,12 @@ class Driver:
         return one(self.press(digits + "o"), CreateInvoices)
 
 
-def ready() -> Driver:
+TIPS = dataclasses.replace(CONFIG, tips_offered=True)  # presets 10, 15, 20 % and a custom tip
+
+
+def ready(config: FlowConfig = CONFIG) -> Driver:
     """A machine whose BlinkPOS link is up: IDLE."""
-    driver = Driver()
+    driver = Driver(config)
     driver.pos(LinkState.UP)
     assert driver.state() is FlowState.IDLE
     return driver
@@ -153,7 +157,16 @@ def driver_in(state: FlowState) -> Driver:
     The sale on screen, where there is one, is ``sale-2`` for 1234 sats; ERROR is a retryable
     creation failure.
     """
-    driver = ready()
+    driver = ready(TIPS if state in (FlowState.TIPPING, FlowState.TIP_ENTRY) else CONFIG)
+    if state in (FlowState.TIPPING, FlowState.TIP_ENTRY):
+        driver.press("5o")  # the amount in: the tip is offered
+        driver.press("1")  # none: the sale begins (request 1) ...
+        driver.press("c")  # ... and is cancelled while its invoices are made
+        driver.press("12o")
+        if state is FlowState.TIP_ENTRY:
+            driver.press("5")  # "other": a tip typed by hand
+        assert driver.state() is state
+        return driver
     assert driver.start_sale().request == 1
     driver.press("c")
     if state is FlowState.NOT_READY:

@@ -101,7 +101,7 @@ def test_a_digit_beyond_the_maximum_is_refused_with_a_message() -> None:
     assert effects == [Show(AmountEntry("10000", "sats", "maximum 100,000 sats"))]
     driver.press("0")
     assert driver.machine.screen == AmountEntry("100000")
-    assert one(driver.press("o"), CreateInvoices).amount_sats == 100_000
+    assert one(driver.press("o"), CreateInvoices).amount == 100_000
 
 
 def test_ok_on_nothing_asks_for_an_amount() -> None:

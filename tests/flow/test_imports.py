@@ -67,6 +67,7 @@ def test_the_walk_finds_the_flow_modules_and_what_they_use() -> None:
 PURE = (
     "terminal.flow",
     "terminal.money.cadence",
+    "terminal.money.pricing",
     "terminal.money.sale",
     "terminal.money.policy",
     "terminal.money.guard",
@@ -88,7 +89,7 @@ def test_every_money_module_is_either_pure_or_known_to_do_io() -> None:
     money = Path(terminal.__file__).parent / "money"
     io_modules = {
         "binding", "crashpoints", "destination", "detection", "forwarder", "journal", "lock",
-        "opening", "path",
+        "opening", "path", "rates",
         "schema",
         "settling", "wallets", "worker",
     }  # fmt: skip

@@ -75,10 +75,10 @@ class PaymentFlow(RuleBasedStateMachine):
             shown = self.machine.shown_sale_id
             assert shown not in self.settled, f"paid sale {shown} shown as expired"
         elif isinstance(effect, CreateInvoices):
-            assert 1 <= effect.amount_sats <= CONFIG.max_amount_sats
+            assert 1 <= effect.amount <= CONFIG.max_amount_sats
             assert effect.request not in self.requests + self.answered
             self.requests.append(effect.request)
-            self.amounts[effect.request] = effect.amount_sats
+            self.amounts[effect.request] = effect.amount
         elif isinstance(effect, StartTimer):
             self.timers_started.append(effect.name)
             self.running.add(effect.name)

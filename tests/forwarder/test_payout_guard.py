@@ -7,7 +7,12 @@ from dataclasses import replace
 import pytest
 
 from terminal.errors import PayoutGuardError
-from terminal.money.guard import EXPIRY_MARGIN_SECONDS, check_new_invoices, check_payout
+from terminal.money.guard import (
+    EXPIRY_MARGIN_SECONDS,
+    Expected,
+    check_new_invoices,
+    check_payout,
+)
 from terminal.money.sale import InvoiceRef, Sale, SaleState
 from tests.forwarder.fake_blink import NODE_ID, make_invoice
 
@@ -57,7 +62,7 @@ def test_a_journaled_invoice_for_another_amount_is_refused() -> None:
     sale = replace(
         sale, merchant=InvoiceRef(bigger.payment_request, bigger.payment_hash, bigger.expires_at)
     )
-    with pytest.raises(PayoutGuardError, match="21000 sats but the sale is 2100"):
+    with pytest.raises(PayoutGuardError, match="21000 sats but the merchant is owed 2100"):
         check_payout(sale, bigger.payment_request, now=NOW)
 
 
@@ -138,28 +143,22 @@ def test_nothing_is_paid_before_blinks_time_is_known() -> None:
 
 
 def test_new_invoices_must_ask_exactly_the_typed_amount_of_blinks_nodes() -> None:
-    pos, merchant = make_invoice(2100, now=NOW, expiry=900), make_invoice(2100, now=NOW, expiry=9)
+    pos, merchant = make_invoice(2100, now=NOW, expiry=900), make_invoice(2000, now=NOW, expiry=9)
+    tip = make_invoice(100, now=NOW, expiry=9)
     nodes = frozenset({NODE_ID})
-    args = (pos.payment_request, pos.payment_hash, merchant.payment_request, merchant.payment_hash)
-    check_new_invoices(2100, *args, node_ids=nodes)  # all good
+
+    def expected(pos_request: str = pos.payment_request, merchant_hash: str = merchant.payment_hash):
+        return [
+            Expected("customer's", 2100, pos_request, pos.payment_hash),
+            Expected("merchant's", 2000, merchant.payment_request, merchant_hash),
+            Expected("tip's", 100, tip.payment_request, tip.payment_hash),
+        ]
+
+    check_new_invoices(expected(), node_ids=nodes)  # all good
     cheap = make_invoice(1, now=NOW, expiry=900)
     with pytest.raises(PayoutGuardError, match="customer's invoice asks for 1 sats, not 2100"):
-        check_new_invoices(
-            2100,
-            cheap.payment_request,
-            cheap.payment_hash,
-            merchant.payment_request,
-            merchant.payment_hash,
-            node_ids=nodes,
-        )
+        check_new_invoices(expected(pos_request=cheap.payment_request), node_ids=nodes)
     with pytest.raises(PayoutGuardError, match="merchant's invoice's hash"):
-        check_new_invoices(
-            2100,
-            pos.payment_request,
-            pos.payment_hash,
-            merchant.payment_request,
-            pos.payment_hash,
-            node_ids=nodes,
-        )
+        check_new_invoices(expected(merchant_hash=pos.payment_hash), node_ids=nodes)
     with pytest.raises(PayoutGuardError, match="not Blink's"):
-        check_new_invoices(2100, *args, node_ids=frozenset({"03" + "11" * 32}))
+        check_new_invoices(expected(), node_ids=frozenset({"03" + "11" * 32}))

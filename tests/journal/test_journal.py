@@ -161,7 +161,7 @@ def test_forwarding_a_sale(journal: Journal) -> None:
 def test_an_attempt_for_another_invoice_is_refused(journal: Journal) -> None:
     sale_id = open_sale(journal)
     journal.mark_received(sale_id, NOW + 10)
-    with pytest.raises(JournalError, match="not its current merchant invoice"):
+    with pytest.raises(JournalError, match="not one of its current payout invoices"):
         journal.begin_forward_attempt(sale_id, "e" * 64, NOW + 11)
     assert journal.attempts(sale_id) == []
 
