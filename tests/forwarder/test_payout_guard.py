@@ -147,7 +147,9 @@ def test_new_invoices_must_ask_exactly_the_typed_amount_of_blinks_nodes() -> Non
     tip = make_invoice(100, now=NOW, expiry=9)
     nodes = frozenset({NODE_ID})
 
-    def expected(pos_request: str = pos.payment_request, merchant_hash: str = merchant.payment_hash):
+    def expected(
+        pos_request: str = pos.payment_request, merchant_hash: str = merchant.payment_hash
+    ):
         return [
             Expected("customer's", 2100, pos_request, pos.payment_hash),
             Expected("merchant's", 2000, merchant.payment_request, merchant_hash),
