@@ -87,6 +87,8 @@ class JournalSale:
     state: str
     pos_hash: str | None
     merchant_hashes: tuple[str, ...]
+    tip: int = 0  # a tip with a payout of its own (to its recipient), else 0
+    tip_hashes: tuple[str, ...] = ()
 
 
 def read_journal(path: Path) -> dict[str, JournalSale]:
@@ -95,14 +97,24 @@ def read_journal(path: Path) -> dict[str, JournalSale]:
         return {}
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
     try:
-        merchants: dict[str, list[str]] = {}
-        for sale_id, invoice_hash in conn.execute(
-            "SELECT sale_id, hash FROM merchant_invoices ORDER BY id"
+        hashes: dict[tuple[str, str], list[str]] = {}
+        for sale_id, invoice_hash, role in conn.execute(
+            "SELECT sale_id, hash, role FROM merchant_invoices ORDER BY id"
         ):
-            merchants.setdefault(sale_id, []).append(invoice_hash)
+            hashes.setdefault((sale_id, role), []).append(invoice_hash)
         return {
-            row[0]: JournalSale(row[0], row[1], row[2], row[3], tuple(merchants.get(row[0], ())))
-            for row in conn.execute("SELECT id, amount_sats, state, pos_hash FROM sales")
+            row[0]: JournalSale(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                tuple(hashes.get((row[0], "merchant"), ())),
+                row[4] if row[5] is not None else 0,
+                tuple(hashes.get((row[0], "tip"), ())),
+            )
+            for row in conn.execute(
+                "SELECT id, amount_sats, state, pos_hash, tip_sats, tip_wallet FROM sales"
+            )
         }
     finally:
         conn.close()
@@ -161,12 +173,17 @@ def check_exactly_once(
         if len(payments) > 1:
             verdict.problems.append(f"invoice {payment_hash[:12]} paid {len(payments)} times")
     explained: set[str] = set(allowed_out)
+    tipped = book.wallets.get("staff_tips")
     for sale in journal.values():
         explained.update(sale.merchant_hashes)
+        explained.update(sale.tip_hashes)
         to_merchant = [
             p
             for p in out
             if p.payment_hash in sale.merchant_hashes and p.receiver_wallet_id == merchant
+        ]
+        to_tip = [
+            p for p in out if p.payment_hash in sale.tip_hashes and p.receiver_wallet_id == tipped
         ]
         if sale.pos_hash is None or sale.pos_hash not in paid_in:
             if to_merchant:
@@ -175,9 +192,12 @@ def check_exactly_once(
                 verdict.problems.append(f"sale {sale.id} journaled {sale.state} but never paid")
             continue
         verdict.paid += 1
-        if not to_merchant:
+        payouts = [(to_merchant, sale.amount - sale.tip)]
+        if sale.tip:
+            payouts.append((to_tip, sale.tip))
+        if any(not paid for paid, _ in payouts):
             verdict.lost.append(sale.id)
-        elif len(to_merchant) > 1 or sum(p.amount for p in to_merchant) != sale.amount:
+        elif any(len(paid) > 1 or sum(p.amount for p in paid) != owed for paid, owed in payouts):
             verdict.doubled.append(sale.id)
         else:
             verdict.forwarded_once += 1
