@@ -199,7 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="the terminal's interpreter")
     parser.add_argument("--sales", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="for the terminal, e.g. MALLOC_ARENA_MAX=2 as a systemd unit could set it",
+    )
     args = parser.parse_args(argv)
+    env = dict(item.split("=", 1) for item in args.env)
     with SandboxThread(host="127.0.0.1", port=0) as sb, tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         order, spent = import_costs(sb, root / "imports", args.python)
@@ -228,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 counter.close()
             terminal.stop()
-    print(f"terminal interpreter: {args.python}")
+    print(f"terminal interpreter: {args.python}; environment: {env or 'as inherited'}")
     print(f"{'sales':>7} {'RSS':>10} {'USS':>10}")
     for m in readings:
         label = "READY" if m.sales == 0 else str(m.sales)
