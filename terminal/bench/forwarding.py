@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from terminal.bench import cpulimit
-from terminal.bench.inprocess import next_screen, running_terminal
+from terminal.bench.inprocess import drawn, next_screen, running_terminal
 from terminal.bench.sandbox_process import SandboxProcess
 from terminal.bench.stats import percentile
 from terminal.bench.timeline import CONFIRM, Breakdown, TimedJournal, report, split
@@ -86,14 +86,14 @@ async def _sales(
             terminal.press(Key.OK)
             shown, qr = await next_screen(screens, ShowInvoice)
             # The customer scans what is on the glass: pay once the frame is drawn.
-            drawn, _ = await next_screen(hw.frames, ShowInvoice)
+            drawn_at = await drawn(hw.frames, qr)
             await asyncio.to_thread(sb.pay, qr.payment_request)
             await next_screen(screens, Success)
             requests = (await asyncio.to_thread(sb.pay_requests))[seen:]
             seen += len(requests)
             settled = requests[0][0]  # the customer's own payment, settled as it was received
             forward = next(at for at, wallet in requests if wallet == pos_wallet)
-            timing = SaleTiming(shown - confirmed, drawn - confirmed, forward - settled)
+            timing = SaleTiming(shown - confirmed, drawn_at - confirmed, forward - settled)
             if isinstance(journals.opened, TimedJournal):
                 calls = journals.opened.calls
                 timing = replace(

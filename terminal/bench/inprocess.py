@@ -102,6 +102,16 @@ async def next_screen(screens: Screens, kind: type) -> tuple[float, Any]:
                 return at, screen
 
 
+async def drawn(frames: Screens, screen: Any) -> float:
+    """When the display thread finished drawing ``screen`` (this very screen, not an older one
+    of its kind: the countdown redraws an invoice screen every second)."""
+    async with asyncio.timeout(STEP_TIMEOUT):
+        while True:
+            at, shown = await frames.get()
+            if shown is screen:
+                return at
+
+
 @contextlib.asynccontextmanager
 async def running_terminal(
     sb: Any, folder: Path, **options: Any

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from terminal.bench import cpulimit
-from terminal.bench.inprocess import next_screen, running_terminal
+from terminal.bench.inprocess import drawn, next_screen, running_terminal
 from terminal.bench.sandbox_process import SandboxProcess
 from terminal.bench.stats import percentile
 from terminal.keys import Key
@@ -109,7 +109,7 @@ async def _run(sb: Any, folder: Path, sales: int, opener: Opener) -> Figures:
                 figures.confirm_to_qr.append(shown - confirmed)
                 # The display thread lays the QR out (segno, pure Python): the GIL it holds is
                 # time the loop waits. The customer pays what is drawn.
-                await next_screen(hw.frames, ShowInvoice)
+                await drawn(hw.frames, qr)
                 figures.qr_lag.extend(figures.lag[ticks:])
                 await asyncio.to_thread(sb.pay, qr.payment_request)
                 await next_screen(screens, Success)
