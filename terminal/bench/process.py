@@ -1,22 +1,28 @@
 """Benchmark of the whole terminal process: start to READY, idle CPU, memory after many sales.
 
     python -m terminal.bench.process [--starts 5] [--idle-seconds 60] [--sales 1000]
+                                     [--display dummy] [--cpu-quota 25]
 
 It runs the real ``blink-terminal run`` as a subprocess (capture display, stdin keypad) against a
 sandbox on loopback, exactly as the end-to-end tests do, and prints one table. Sales go through
 the whole money path: keypad, both invoices, the customer pays, detection, the forward.
+``--cpu-quota`` runs the terminal (not the sandbox) on that share of one core
+(:mod:`terminal.bench.cpulimit`); ``--display dummy`` draws as a panel driver does, without
+the desktop's PNG files.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import psutil
 
+from terminal.bench import cpulimit
 from terminal.bench.harness import TerminalProcess, poll_until, write_config
 from terminal.bench.stats import percentile
 from terminal.sandbox import Sandbox, SandboxThread
@@ -25,11 +31,11 @@ from terminal.sandbox.ledger import Invoice
 FORWARDED = "received and forwarded to the merchant"
 
 
-def start_to_ready(sb: SandboxThread, folder: Path) -> float:
+def start_to_ready(sb: SandboxThread, folder: Path, argv: list[str], display: str) -> float:
     """Seconds from spawning the process to its READY=1."""
-    config = write_config(folder, sb)
+    config = write_config(folder, sb, display=display)
     began = time.monotonic()
-    with TerminalProcess(config) as terminal:
+    with TerminalProcess(config, argv=argv) as terminal:
         terminal.wait_notice("READY=1")
         elapsed = time.monotonic() - began
         terminal.stop()
@@ -84,18 +90,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--idle-seconds", type=float, default=60.0)
     parser.add_argument("--sales", type=int, default=1000)
+    parser.add_argument("--display", choices=("capture", "dummy"), default="capture")
+    parser.add_argument("--cpu-quota", type=float, default=None, help="percent of one core")
+    parser.add_argument("--period-ms", type=float, default=cpulimit.DEFAULT_PERIOD_MS)
     args = parser.parse_args(argv)
-    with SandboxThread(host="127.0.0.1", port=0) as sb, tempfile.TemporaryDirectory() as tmp:
+    with (
+        SandboxThread(host="127.0.0.1", port=0) as sb,
+        tempfile.TemporaryDirectory() as tmp,
+        cpulimit.quota(args.cpu_quota, args.period_ms) as group,
+    ):
         root = Path(tmp)
-        starts = [start_to_ready(sb, root / f"start{i}") for i in range(args.starts)]
+        run = cpulimit.wrap(group, [sys.executable, "-m", "terminal", "run"])
+        starts = [
+            start_to_ready(sb, root / f"start{i}", run, args.display) for i in range(args.starts)
+        ]
         folder = root / "long"
-        with TerminalProcess(write_config(folder, sb)) as terminal:
+        config = write_config(folder, sb, display=args.display)
+        with TerminalProcess(config, argv=run) as terminal:
             terminal.wait_notice("READY=1")
             rss_ready = psutil.Process(terminal.proc.pid).memory_info().rss
             cpu = idle_cpu(terminal, args.idle_seconds)
             durations = run_sales(sb, terminal, args.sales)
             rss_after = psutil.Process(terminal.proc.pid).memory_info().rss
             terminal.stop()
+        if group is not None:
+            print(group.describe())
     rows = [
         (f"start to READY, median of {args.starts}", f"{statistics.median(starts):.2f} s"),
         ("start to READY, worst", f"{max(starts):.2f} s"),

@@ -55,7 +55,9 @@ def palette(mode: str) -> Palette:
 FONT_FILE = Path(__file__).with_name("fonts") / "DejaVuSans.ttf"
 
 
-@functools.lru_cache(maxsize=32)
+# Each size is a FreeType face with its own mapping of the font file: about 0.35 MB of RSS a
+# size. A panel's screens use about ten sizes (see fit()); the cap keeps a long life bounded.
+@functools.lru_cache(maxsize=16)
 def font(size: int) -> Font:
     """The bundled DejaVu Sans at ``size`` px."""
     return ImageFont.truetype(str(FONT_FILE), size)
@@ -151,10 +153,23 @@ def wrap(draw: ImageDraw.ImageDraw, text: str, face: Font, width: int) -> list[s
     return lines
 
 
+# Sizes above the proportional estimate that fit() still tries: hinting rounds each glyph's
+# advance, so a small size can be a little wider than its share of a large one.
+FIT_MARGIN = 2
+
+
 def fit(draw: ImageDraw.ImageDraw, text: str, width: int, largest: int, smallest: int = 8) -> Font:
     """The largest built-in font between ``largest`` and ``smallest`` px that fits ``width``."""
     shown = printable(text)
-    for size in range(largest, smallest - 1, -1):
+    face = font(largest)
+    full = text_width(draw, shown, face)
+    if full <= width:
+        return face
+    # Widths grow in proportion to the size, so the width at ``largest`` tells roughly which
+    # size fits: start just above that instead of opening every size on the way down (a long
+    # amount on a 240x240 panel would open twenty faces, seven megabytes of RSS).
+    start = min(largest - 1, int(largest * width / full) + FIT_MARGIN)
+    for size in range(start, smallest - 1, -1):
         face = font(size)
         if text_width(draw, shown, face) <= width:
             return face

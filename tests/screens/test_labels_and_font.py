@@ -7,12 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from hardware.keypad import STANDARD_LABELS, matrix_labels
 from hardware.stdin_keys import StdinKeypad
 from terminal.keys import Key
-from terminal.screens.draw import drawable, printable
+from terminal.screens.draw import FIT_MARGIN, drawable, fit, font, printable, text_width
 from terminal.screens.geometry import SSD1351, Geometry
 from terminal.screens.labels import DESKTOP, KEYPAD_3X4, KEYPAD_4X4, KeyLabels, with_labels
 from terminal.screens.model import AmountEntry, Idle, NotReady, Screen, View
@@ -109,3 +109,41 @@ def test_uncovered_characters_fold_or_become_question_marks() -> None:
     assert printable("中文 Café") == "?? Café"
     assert printable("e\u0301") == "é"  # composed first: the font has é
     assert printable("a\x00b") == "a?b"
+
+
+def _fit_by_walking(
+    draw: ImageDraw.ImageDraw, text: str, width: int, largest: int, smallest: int
+) -> int:
+    """The size fit() must choose: every size from ``largest`` down, the first that fits."""
+    shown = printable(text)
+    for size in range(largest, smallest - 1, -1):
+        if text_width(draw, shown, font(size)) <= width:
+            return size
+    return smallest
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2,100", "1,000,000 sats", "Corner Café", "Καφενείο Ωμέγα", "WWWWWWWWWW", "iiiiiiiiiiii", "."],
+)
+def test_fit_picks_what_walking_every_size_would(text: str) -> None:
+    # fit() opens only the sizes near its proportional estimate; it must not choose differently.
+    draw = ImageDraw.Draw(Image.new("L", (240, 240)))
+    for largest, smallest in ((52, 7), (28, 7), (14, 6)):
+        for width in range(4, 240, 3):
+            chosen = fit(draw, text, width, largest, smallest)
+            assert isinstance(chosen, ImageFont.FreeTypeFont)
+            assert chosen.size == _fit_by_walking(draw, text, width, largest, smallest), (
+                text,
+                width,
+                largest,
+            )
+
+
+def test_fit_opens_a_few_sizes_not_every_one_on_the_way_down() -> None:
+    draw = ImageDraw.Draw(Image.new("L", (240, 240)))
+    font.cache_clear()
+    chosen = fit(draw, "1,000,000", 60, 52, 7)
+    assert isinstance(chosen, ImageFont.FreeTypeFont)
+    assert chosen.size < 52 - FIT_MARGIN - 3  # far down: a walk would have opened many sizes
+    assert font.cache_info().currsize <= FIT_MARGIN + 3
