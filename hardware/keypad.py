@@ -10,8 +10,9 @@ Power: while idle all rows are held LOW and a column edge wakes the scanner; gpi
 edge callback on its own thread, so it enters the loop only through ``call_soon_threadsafe``.
 
 Key map (physical label -> ``terminal.keys.Key``): digits type digits; ``#`` OK; on a 4x4 pad
-``*`` CANCEL, ``A`` BACK, ``B`` RECONNECT; on a 3x4 pad ``*`` BACK (the flow treats BACK on an
-empty amount as cancel). Other labels (``C``, ``D``) arrive as :class:`Unmapped`.
+``*`` CANCEL, ``A`` BACK, ``B`` RECONNECT, ``C`` MENU; on a 3x4 pad ``*`` BACK (the flow treats
+BACK on an empty amount as cancel, and three on the idle screen as MENU). Other labels (``D``)
+arrive as :class:`Unmapped`.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def map_label(label: str, layout: str) -> KeyPress:
     """The key a physical matrix label stands for on ``layout`` ("4x4" or "3x4")."""
     if label.isdigit():
         return Key.from_digit(int(label))
-    fixed = {"#": Key.OK, "A": Key.BACK, "B": Key.RECONNECT}
+    fixed = {"#": Key.OK, "A": Key.BACK, "B": Key.RECONNECT, "C": Key.MENU}
     if label == "*":
         return Key.CANCEL if layout == "4x4" else Key.BACK
     return fixed.get(label, Unmapped(label))
@@ -87,6 +88,7 @@ def matrix_labels(grid: tuple[str, ...], layout: str) -> KeyLabels:
         cancel=named.get(Key.CANCEL, back),
         back=back,
         reconnect=named.get(Key.RECONNECT),
+        menu=named.get(Key.MENU),
     )
 
 

@@ -1,6 +1,7 @@
 """Desktop keys from the terminal (cbreak mode on a TTY, so no Enter is needed) or a pipe.
 
-Key map: ``0``-``9`` digits; Enter OK; Backspace BACK; Esc or ``c`` CANCEL; ``r`` RECONNECT.
+Key map: ``0``-``9`` digits; Enter OK; Backspace BACK; Esc or ``c`` CANCEL; ``r`` RECONNECT;
+``m`` MENU (the till menu, behind the admin PIN).
 Every other character arrives as :class:`hardware.keypad.Unmapped` (the desktop demo uses
 ``p`` as "the customer pays"). A reader thread blocks on the stream and enters the loop only
 through ``call_soon_threadsafe``. End of input ends :meth:`StdinKeypad.keys`.
@@ -32,6 +33,8 @@ _CHARS: dict[str, Key] = {
     "C": Key.CANCEL,
     "r": Key.RECONNECT,
     "R": Key.RECONNECT,
+    "m": Key.MENU,
+    "M": Key.MENU,
 }
 
 
@@ -43,7 +46,7 @@ def map_char(char: str) -> KeyPress:
 
 
 # The keys the terminal uses, laid out like a keypad for the self-test.
-_ROWS = ("123", "456", "789", ("\x1b", "0", "\r"), ("\x7f", "r"))
+_ROWS = ("123", "456", "789", ("\x1b", "0", "\r"), ("\x7f", "r", "m"))
 _NAMES = {"\x1b": DESKTOP.cancel, "\r": DESKTOP.ok, "\x7f": DESKTOP.back}
 
 
@@ -53,7 +56,7 @@ class StdinKeypad:
     labels: KeyLabels = DESKTOP
 
     def key_rows(self) -> KeyRows:
-        """Digits, Esc, Enter, Backspace and r: the keys the terminal listens to."""
+        """Digits, Esc, Enter, Backspace, r and m: the keys the terminal listens to."""
         return tuple(tuple((_NAMES.get(c, c), map_char(c)) for c in row) for row in _ROWS)
 
     def __init__(self, stream: TextIO | None = None) -> None:

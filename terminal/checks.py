@@ -86,11 +86,18 @@ async def _check_socket(report: Report, config: Config) -> None:
         report.ok("blink.ws_url: the WebSocket opens")
 
 
+def till_summary(config: Config) -> str:
+    """One line: whether the till menu has its PIN, and which receipt printer is set."""
+    pin = "admin PIN set" if config.admin.pin is not None else "no admin PIN: the menu stays shut"
+    return f"till menu: {pin}; receipts: {config.receipts.printer}"
+
+
 async def run_checks(config: Config, *, offline: bool = False) -> int:
     """Print one line per check; return the exit code of the worst failure (0: all fine)."""
     report = Report()
     report.ok(f"configuration {config.path}")
     check_panel(config, report)
+    report.ok(till_summary(config))
     for problem in import_problems(config):
         report.fail(problem, 5)
     if offline:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +23,7 @@ from hardware.config import (
     read_toml,
 )
 from terminal.config_table import Table, is_loopback
+from terminal.config_till import AdminSettings, ReceiptSettings, admin_settings, receipt_settings
 from terminal.errors import ConfigError
 from terminal.keyfile import read_key
 from terminal.secret import Secret
@@ -104,6 +105,8 @@ class Config:
     power: PowerConfig
     gpio: GpioConfig
     tips: TipSettings = TipSettings()
+    admin: AdminSettings = field(default_factory=AdminSettings)
+    receipts: ReceiptSettings = field(default_factory=ReceiptSettings)
 
 
 def check_url(setting: str, url: str, secure: str, plain: str) -> str:
@@ -136,6 +139,8 @@ def _tables(document: Mapping[str, object]) -> dict[str, Mapping[str, object]]:
         "power",
         "gpio",
         "tips",
+        "admin",
+        "receipts",
     )
     for name in document:
         if name not in known:
@@ -326,4 +331,6 @@ def parse_config(document: Mapping[str, object], *, path: Path) -> Config:
         power=PowerConfig.from_table(tables["power"], base_dir=base_dir),
         gpio=GpioConfig.from_table(tables["gpio"], base_dir=base_dir),
         tips=_tips(tables["tips"]),
+        admin=admin_settings(tables["admin"], base_dir),
+        receipts=receipt_settings(tables["receipts"], base_dir),
     )

@@ -9,8 +9,10 @@ otherwise the panel drawn in this terminal with half-blocks) and the keyboard as
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
+import secrets
 import sys
 import tempfile
 import threading
@@ -29,6 +31,8 @@ HELP = """\
 Blink terminal demo: a sale against a local Blink sandbox.
   type an amount (digits), Enter to make the invoice, then p to pay it as the customer.
   Backspace deletes a digit, Esc or c cancels, r reconnects, Ctrl-C quits.
+  m opens the till menu (today's totals, the last sales, retry forwards, reprint) behind the
+  admin PIN below; each forwarded sale's receipt is written into the demo folder's receipts/.
 """
 
 
@@ -97,10 +101,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
             ),
             encoding="utf-8",
         )
+        # A fresh PIN each run, so none is ever written in the repository; shown on the console
+        # only (never logged), as a merchant is told it by whoever provisioned the till.
+        pin = "".join(secrets.choice("0123456789") for _ in range(4))
+        with config_path.open("a", encoding="utf-8") as extra:
+            extra.write(_till_settings(folder, pin))
         config = load_or_explain(config_path)
         if config is None:
             return EXIT_CONFIG
         print(HELP, file=sys.stderr)
+        print(f"admin PIN for this demo: {pin} (press m for the till menu)", file=sys.stderr)
         print(
             f"demo folder: {folder} (log: {log_path if display == 'terminal' else 'stderr'})",
             file=sys.stderr,
@@ -115,6 +125,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 threading.Thread(target=_customer_pays, args=(control,), daemon=True).start()
 
         return run_terminal(config, on_unmapped=unmapped)
+
+
+def _till_settings(folder: Path, pin: str) -> str:
+    """[admin] with this run's PIN (its hash in an owner-only file) and a folder for receipts."""
+    from terminal.admin_pin import hash_pin
+
+    pin_file = folder / "admin-pin"
+    pin_file.unlink(missing_ok=True)
+    fd = os.open(pin_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(hash_pin(pin).text() + "\n")
+    # A TOML basic string is written like a JSON one.
+    return (
+        f"\n[admin]\npin_file = {json.dumps(str(pin_file))}\n\n"
+        f'[receipts]\nprinter = "folder"\nfolder = {json.dumps(str(folder / "receipts"))}\n'
+    )
 
 
 def _customer_pays(control_url: str) -> None:

@@ -9,8 +9,9 @@ class Key(enum.Enum):
     """A key as the payment flow understands it.
 
     The hardware layer maps physical labels to these (see ``hardware/README.md``):
-    4x4 matrix ``0-9``, ``#`` OK, ``*`` CANCEL, ``A`` BACK, ``B`` RECONNECT, ``C``/``D`` unused;
-    3x4 matrix ``#`` OK, ``*`` BACK on a non-empty amount and CANCEL otherwise (the flow decides).
+    4x4 matrix ``0-9``, ``#`` OK, ``*`` CANCEL, ``A`` BACK, ``B`` RECONNECT, ``C`` MENU, ``D``
+    unused; 3x4 matrix ``#`` OK, ``*`` BACK on a non-empty amount and CANCEL otherwise (the flow
+    decides). A pad without a MENU key opens the menu with ``*`` three times on the idle screen.
     """
 
     D0 = "0"
@@ -27,6 +28,7 @@ class Key(enum.Enum):
     CANCEL = "cancel"
     BACK = "back"
     RECONNECT = "reconnect"
+    MENU = "menu"  # the till menu, behind the admin PIN
 
     @property
     def digit(self) -> int | None:

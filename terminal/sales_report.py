@@ -21,6 +21,7 @@ from terminal.config import DEFAULT_PATH, load_terminal_settings
 from terminal.errors import ConfigError, JournalError
 from terminal.money.journal import JOURNAL_FILE, Journal
 from terminal.money.sale import Sale, SaleState
+from terminal.till import fiat_of, tip_of, totals_of
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -29,6 +30,8 @@ EXIT_CONFIG = 2
 EXIT_PENDING = 75
 POLL_SECONDS = 1.0
 FIELDS = ("sale", "created", "amount_sats", "state", "paid", "forwarded")
+# --csv adds these, empty until sales carry a fiat amount or a tip, so scripts can rely on them.
+FIAT_FIELDS = ("fiat_amount", "currency", "rate", "tip_sats")
 
 
 def local_time(timestamp: float | None) -> str:
@@ -92,14 +95,22 @@ def add_report_verbs(subparsers: Any) -> None:
         help="how many sales to list (default %(default)s); 0 lists none and prints only the "
         "totals",
     )
-    history.add_argument(
+    period = history.add_mutually_exclusive_group()
+    period.add_argument(
         "--since",
         type=since_timestamp,
         default=None,
         metavar="today|YYYY-MM-DD",
         help="only sales made since that day's local midnight (default: every sale)",
     )
-    history.add_argument("--csv", action="store_true", help="machine-readable rows, no totals")
+    period.add_argument("--today", action="store_true", help="the same as --since today")
+    history.add_argument(
+        "--csv",
+        action="store_true",
+        help="machine-readable rows, no totals; the columns "
+        + ",".join(FIAT_FIELDS)
+        + " are always there (empty while a sale has no fiat amount or tip)",
+    )
     history.set_defaults(handler=cmd_history)
 
     pending = subparsers.add_parser(
@@ -193,14 +204,16 @@ def cmd_history(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     finally:
         journal.close()
-    if args.since is not None:
-        sales = [s for s in sales if s.created_at >= args.since]
-    rows = [_row(s) for s in sales[: args.limit]]
+    since = since_timestamp("today") if args.today else args.since
+    if since is not None:
+        sales = [s for s in sales if s.created_at >= since]
+    listed = sales[: args.limit]
     if args.csv:
         writer = csv.writer(sys.stdout)
-        writer.writerow(FIELDS)
-        writer.writerows(rows)
+        writer.writerow((*FIELDS, *FIAT_FIELDS))
+        writer.writerows((*_row(s), *_fiat_cells(s)) for s in listed)
         return EXIT_OK
+    rows = [_row(s) for s in listed]
     if rows:
         widths = [max(len(f), *(len(r[i]) for r in rows)) for i, f in enumerate(FIELDS)]
         for row in (FIELDS, *rows):
@@ -220,15 +233,24 @@ def _row(sale: Sale) -> tuple[str, ...]:
     )
 
 
+def _fiat_cells(sale: Sale) -> tuple[str, ...]:
+    money, tip = fiat_of(sale), tip_of(sale)
+    fiat = ("", "", "") if money is None else (str(money.amount), money.currency, str(money.rate))
+    return (*fiat, str(tip) if tip else "")
+
+
 def totals(sales: Sequence[Sale]) -> str:
     """One line: how many sales, the sats forwarded, the sats paid but not yet forwarded."""
-    forwarded = sum(s.amount_sats for s in sales if s.state is SaleState.FORWARDED)
-    pending = sum(s.amount_sats for s in sales if s.state is SaleState.RECEIVED)
-    noun = "sale" if len(sales) == 1 else "sales"
-    return (
-        f"total: {len(sales)} {noun}, {forwarded} sats forwarded, "
-        f"{pending} sats pending (paid, not yet forwarded)"
+    sums = totals_of(sales)
+    noun = "sale" if sums.sales == 1 else "sales"
+    line = (
+        f"total: {sums.sales} {noun}, {sums.forwarded_sats} sats forwarded, "
+        f"{sums.pending_sats} sats pending (paid, not yet forwarded)"
     )
+    extras = [f"{amount} {currency}" for currency, amount in sums.fiat]
+    if sums.tip_sats:
+        extras.append(f"{sums.tip_sats} sats of tips")
+    return line + (f"; {', '.join(extras)}" if extras else "")
 
 
 def pending_sales(journal: Journal, now: float) -> list[tuple[Sale, str]]:

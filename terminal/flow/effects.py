@@ -19,6 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from terminal.flow.events import Link
+from terminal.flow.menu_data import (
+    CheckPin,
+    LoadTill,
+    RefreshBalance,
+    ReprintReceipt,
+    RetryForwards,
+)
 from terminal.screens.model import Screen
 
 
@@ -116,4 +123,9 @@ Effect = (
     | StartTimer
     | CancelTimer
     | Reconnect
+    | CheckPin
+    | LoadTill
+    | RefreshBalance
+    | RetryForwards
+    | ReprintReceipt
 )

@@ -10,6 +10,7 @@ import enum
 import typing
 from dataclasses import dataclass
 
+from terminal.flow.menu_data import BalanceRead, MenuActionDone, PinChecked, TillLoaded
 from terminal.keys import Key
 from terminal.links import LinkState
 
@@ -128,6 +129,10 @@ Event = (
     | ForwardFailedHard
     | SaleLapsed
     | TimerFired
+    | PinChecked
+    | TillLoaded
+    | BalanceRead
+    | MenuActionDone
 )
 
 # Every event type, for the code (and tests) that must walk them all, in the union's order.

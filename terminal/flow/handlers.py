@@ -102,6 +102,8 @@ def key_entering(ctx: Context, event: KeyPressed) -> Outcome:
         return Outcome([show_entry(ctx)])
     if key is Key.RECONNECT:
         return reconnect(ctx)
+    if key is not Key.OK:
+        return STAY  # MENU: no menu while an amount is typed
     amount = amount_of(ctx.digits)
     if amount == 0:
         return Outcome([show_entry(ctx, "type an amount first")])

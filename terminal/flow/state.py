@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from terminal.flow.menu_data import MenuMemory
 from terminal.links import LinkState
 from terminal.money.pricing import format_minor
 from terminal.screens.model import NotReady, Screen
@@ -34,6 +35,8 @@ class FlowState(enum.Enum):
     DONE = "done"  # forwarded: success shown until a key or a timer
     TIMED_OUT = "timed out"  # Blink says the QR's invoice expired unpaid: until a key or a timer
     ERROR = "error"  # something needs the merchant: shown until a key (or a timer)
+    PIN = "pin"  # the admin PIN is asked before the till menu opens: no sale can start
+    MENU = "menu"  # the till menu: figures and actions, no sale can start, no QR is shown
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ class FlowConfig:
     tips_offered: bool = False  # after the amount, a tip is offered
     tip_percents: tuple[int, ...] = (10, 15, 20)  # the presets, on keys 2, 3, 4 (1: none)
     tip_custom: bool = True  # also offer a tip typed by hand, on the key after the presets
+    menu_seconds: float = 60.0  # the PIN screen and the menu close after this long without a key
+    has_pin: bool = False  # an admin PIN is configured: without one the menu stays shut
+    has_printer: bool = False  # a receipt printer is configured: the menu offers a reprint
 
     @property
     def in_sats(self) -> bool:
@@ -96,7 +102,7 @@ class FlowConfig:
             raise ValueError(
                 f"FlowConfig.max_amount_sats must be at least 1, not {self.max_amount_sats}"
             )
-        for name in ("invoice_expiry_seconds", "done_seconds", "message_seconds"):
+        for name in ("invoice_expiry_seconds", "done_seconds", "message_seconds", "menu_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"FlowConfig.{name} must be positive, not {getattr(self, name)}")
 
@@ -160,3 +166,4 @@ class Context:
     notice: str = ""  # a late payment's news, shown on the idle screen until the next key
     timer_serial: int = 0
     screen: Screen = field(default_factory=lambda: not_ready_screen(LinkState.CONNECTING))
+    menu: MenuMemory = field(default_factory=MenuMemory)  # frozen: replaced whole, never changed

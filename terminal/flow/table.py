@@ -16,6 +16,10 @@ Rules, in order of importance:
 4. What the shell cannot legitimately send raises ``IllegalTransition`` and changes nothing: an
    answer to a ``CreateInvoices`` never issued or already answered (checked by the handler
    before it touches anything), or a handler moving somewhere its rule does not list (a bug).
+5. The till menu (PIN, MENU) opens only from IDLE or NOT_READY, by a key, and closes home; no
+   sale starts and no QR is shown while it is open, and it closes by itself (``menu.py``). Its
+   answers (a PIN verdict, the figures) may come late like any other, so they are legal
+   everywhere and change nothing outside the menu.
 
 Each cell is a :class:`Rule`: the handler, and the states it may move to (staying is always
 allowed). Rows shared by every state are written once in ``EVERYWHERE``; a state's own rows
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from terminal.flow import handlers as h
+from terminal.flow import menu as m
 from terminal.flow.events import (
     EVENT_TYPES,
     Event,
@@ -44,6 +49,7 @@ from terminal.flow.events import (
     SaleLapsed,
     TimerFired,
 )
+from terminal.flow.menu_data import BalanceRead, MenuActionDone, PinChecked, TillLoaded
 from terminal.flow.state import Context, FlowState, Outcome
 
 # Each handler takes the event type of its row; Any lets one table hold them all.
@@ -82,6 +88,10 @@ EVERYWHERE: dict[type[Event], Rule] = {
     ForwardFailedHard: rule(h.forward_failed_elsewhere),
     SaleLapsed: rule(h.ignore),
     TimerFired: rule(h.ignore),
+    PinChecked: rule(h.ignore),
+    TillLoaded: rule(h.ignore),
+    BalanceRead: rule(m.note_balance),
+    MenuActionDone: rule(h.ignore),
 }
 
 # A message on screen (success, timed out, error) until a key or its timer.
@@ -92,11 +102,11 @@ _MESSAGE: dict[type[Event], Rule] = {
 
 _OWN_ROWS: dict[FlowState, dict[type[Event], Rule]] = {
     S.NOT_READY: {
-        KeyPressed: rule(h.key_not_ready),
+        KeyPressed: rule(m.key_not_ready, S.PIN),
         LinkChanged: rule(h.link_not_ready, S.IDLE),
     },
     S.IDLE: {
-        KeyPressed: rule(h.key_idle, S.ENTERING),
+        KeyPressed: rule(m.key_idle, S.ENTERING, S.PIN),
         LinkChanged: rule(h.link_ready, S.NOT_READY),
     },
     S.ENTERING: {
@@ -147,6 +157,19 @@ _OWN_ROWS: dict[FlowState, dict[type[Event], Rule]] = {
         **_MESSAGE,
         KeyPressed: rule(h.key_error, *HOME, S.ENTERING, S.CREATING),
         ForwardSucceeded: rule(h.forwarded, S.DONE),  # an operator fixed the shown sale's forward
+    },
+    S.PIN: {
+        KeyPressed: rule(m.key_pin, *HOME),
+        PinChecked: rule(m.pin_checked, S.MENU),
+        TimerFired: rule(m.timer_menu, *HOME),
+    },
+    S.MENU: {
+        KeyPressed: rule(m.key_menu, *HOME),
+        TillLoaded: rule(m.till_loaded),
+        MenuActionDone: rule(m.action_done),
+        PaymentReceived: rule(m.reload),  # the figures move: read them again
+        ForwardSucceeded: rule(m.forwarded_reload),
+        TimerFired: rule(m.timer_menu, *HOME),
     },
 }
 

@@ -432,6 +432,34 @@ class Journal:
             "SELECT id FROM sales ORDER BY created_at DESC, id DESC LIMIT ?", [limit]
         )
 
+    def since(self, start: float) -> list[Sale]:
+        """Every sale made at or after ``start`` (Unix seconds), newest first (today's totals)."""
+        return self._sales(
+            "SELECT id FROM sales WHERE created_at >= ? ORDER BY created_at DESC, id DESC", [start]
+        )
+
+    def claim_receipt(self, sale_id: str, now: float) -> bool:
+        """Mark the forwarded sale's receipt as printed, before it is; False if it already was."""
+        with self._write() as cur:
+            state = self._load(cur, sale_id).state
+            if state is not SaleState.FORWARDED:
+                raise IllegalTransition(state.value, "claim_receipt")
+            return (
+                cur.execute(
+                    "INSERT OR IGNORE INTO receipts (sale_id, printed_at) VALUES (?, ?)",
+                    (sale_id, now),
+                ).rowcount
+                == 1
+            )
+
+    def last_receipt(self) -> Sale | None:
+        """The sale whose receipt was printed last (for a reprint), or None."""
+        with self._read() as cur:
+            row = cur.execute(
+                "SELECT sale_id FROM receipts ORDER BY printed_at DESC, rowid DESC LIMIT 1"
+            ).fetchone()
+            return None if row is None else self._load(cur, row[0])
+
     def attempts(self, sale_id: str) -> list[ForwardAttempt]:
         """Every forward attempt for the sale, oldest first."""
         with self._read() as cur:

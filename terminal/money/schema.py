@@ -60,6 +60,13 @@ SCHEMA: tuple[str, ...] = (
         started_blink REAL
     )""",
     "CREATE INDEX IF NOT EXISTS attempts_by_sale ON forward_attempts (sale_id)",
+    # A sale's receipt, marked before the printer is sent anything: at most one receipt per
+    # sale, restarts included. A table of its own rather than a column of sales, so that it
+    # needs no migration: this statement adds it to a journal of any version.
+    """CREATE TABLE IF NOT EXISTS receipts (
+        sale_id TEXT PRIMARY KEY REFERENCES sales (id),
+        printed_at REAL NOT NULL
+    )""",
 )
 
 # Primary result codes (https://sqlite.org/rescode.html); extended codes keep these low 8 bits.

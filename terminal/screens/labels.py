@@ -21,6 +21,7 @@ class KeyLabels:
     cancel: str
     back: str
     reconnect: str | None
+    menu: str | None = None  # None: the pad opens the menu with CANCEL three times
 
     def of(self, key: Key) -> str | None:
         """The label of ``key`` on this keypad (a digit is its own label)."""
@@ -31,16 +32,18 @@ class KeyLabels:
             Key.CANCEL: self.cancel,
             Key.BACK: self.back,
             Key.RECONNECT: self.reconnect,
+            Key.MENU: self.menu,
         }[key]
 
 
-# 4x4: ``*`` cancels, ``A`` deletes a digit, ``B`` reconnects (hardware/README.md).
-KEYPAD_4X4 = KeyLabels(ok="#", cancel="*", back="A", reconnect="B")
+# 4x4: ``*`` cancels, ``A`` deletes a digit, ``B`` reconnects, ``C`` opens the menu
+# (hardware/README.md).
+KEYPAD_4X4 = KeyLabels(ok="#", cancel="*", back="A", reconnect="B", menu="C")
 # 3x4: ``*`` deletes a digit and, on an empty amount, cancels; there is no reconnect key.
 KEYPAD_3X4 = KeyLabels(ok="#", cancel="*", back="*", reconnect=None)
-DESKTOP = KeyLabels(ok="Enter", cancel="Esc", back="Backspace", reconnect="r")
+DESKTOP = KeyLabels(ok="Enter", cancel="Esc", back="Backspace", reconnect="r", menu="m")
 
-_PRESS_ROLE = re.compile(r"\bpress (OK|CANCEL|BACK|RECONNECT)\b")
+_PRESS_ROLE = re.compile(r"\bpress (OK|CANCEL|BACK|RECONNECT|MENU)\b")
 
 
 def with_labels(text: str, labels: KeyLabels) -> str:

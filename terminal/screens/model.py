@@ -126,6 +126,27 @@ class Error:
 
 
 @dataclass(frozen=True)
+class PinEntry:
+    """The admin PIN is asked: ``typed`` digits so far (drawn as dots, never as digits)."""
+
+    typed: int
+    message: str = ""  # "Wrong PIN", a wait, or why there is no menu
+    warn: bool = False  # the message is a refusal
+
+
+@dataclass(frozen=True)
+class TillMenu:
+    """A page of the till menu: a title, lines of text, and the keys that work on it.
+
+    ``keys`` may name keys by role ("press CANCEL"); the screen draws this keypad's label.
+    """
+
+    title: str
+    lines: tuple[str, ...]
+    keys: str = ""
+
+
+@dataclass(frozen=True)
 class TestCard:
     """The self-test's card: a QR of ``qr_text`` laid out as an invoice's would be, captioned."""
 
@@ -163,6 +184,8 @@ Screen = (
     | Expired
     | Error
     | Closed
+    | PinEntry
+    | TillMenu
     | TestCard
     | KeyTest
 )

@@ -25,6 +25,7 @@ from terminal.screens.draw import (
 )
 from terminal.screens.geometry import Geometry
 from terminal.screens.labels import with_labels
+from terminal.screens.menu_render import draw_pin_entry, draw_till_menu
 from terminal.screens.model import (
     AmountEntry,
     Checking,
@@ -36,9 +37,11 @@ from terminal.screens.model import (
     KeyTest,
     NotReady,
     Paid,
+    PinEntry,
     ShowInvoice,
     Success,
     TestCard,
+    TillMenu,
     TipChoice,
     View,
 )
@@ -312,6 +315,8 @@ _SCREENS: dict[type[Any], tuple[Callable[[_Frame, Any], None], bool]] = {
     Closed: (_closed, False),
     TestCard: (_test_card, False),
     KeyTest: (_key_test, False),
+    PinEntry: (draw_pin_entry, True),
+    TillMenu: (draw_till_menu, True),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from terminal.blink import documents
 from terminal.blink.http import BlinkHttp
@@ -19,10 +20,18 @@ log = logging.getLogger(__name__)
 class MerchantLink:
     """Watches the merchant's own account with its READ key (never a key that can spend)."""
 
-    def __init__(self, journal: JournalThread, http: BlinkHttp, socket: BlinkSocket) -> None:
+    def __init__(
+        self,
+        journal: JournalThread,
+        http: BlinkHttp,
+        socket: BlinkSocket,
+        *,
+        on_balance: Callable[[int], None] | None = None,
+    ) -> None:
         self._journal = journal
         self._http = http
         self._socket = socket
+        self._on_balance = on_balance  # the till menu shows the figure
 
     async def run(self) -> None:
         """Run the merchant socket; refresh the balance, then report each arriving forward."""
@@ -42,7 +51,7 @@ class MerchantLink:
             await self._http.aclose()
 
     async def refresh_balance(self) -> None:
-        """Read the merchant's BTC balance (for the log and ``check``)."""
+        """Read the merchant's BTC balance (for the log, ``check`` and the till menu)."""
         try:
             account = await self._http.me()
         except BlinkError as exc:
@@ -51,6 +60,8 @@ class MerchantLink:
         wallet = account.wallet("BTC")
         if wallet is not None and wallet.balance is not None:
             log.info("merchant balance: %d sats", wallet.balance)
+            if self._on_balance is not None:
+                self._on_balance(wallet.balance)
 
     async def _watch(self) -> None:
         await self.refresh_balance()

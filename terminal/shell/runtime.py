@@ -8,6 +8,7 @@ money path, and only then starts the tasks:
     merchant       MerchantLink.run           optional: the merchant socket, arrivals, balance
     flow           Terminal._flow             one event at a time through the screen's flow
     keypad         Peripherals.keys           key presses into the event queue
+    receipts       ReceiptDesk.run            optional: a receipt per forwarded sale
     display        ScreenKeeper.run           countdown and animation ticks; frames on one thread
     power          Terminal._battery          battery gauge into the status bar
     watchdog       systemd.watchdog           WATCHDOG=1 only while the loop turns
@@ -54,6 +55,14 @@ from terminal.flow import (
     UnwatchInvoice,
     WatchInvoice,
 )
+from terminal.flow.menu_data import (
+    BalanceRead,
+    CheckPin,
+    LoadTill,
+    RefreshBalance,
+    ReprintReceipt,
+    RetryForwards,
+)
 from terminal.flow.state import FlowConfig
 from terminal.keys import Key
 from terminal.links import LinkState
@@ -65,9 +74,11 @@ from terminal.money.path import MoneyPath
 from terminal.money.policy import ForwardOutcome, ForwardResult
 from terminal.money.texts import forward_event
 from terminal.money.worker import JournalThread
+from terminal.receipts.desk import ReceiptDesk
 from terminal.screens.model import Closed, Status
 from terminal.shell.board import LinkBoard, Links
 from terminal.shell.clockwatch import watch_clock
+from terminal.shell.menu import MenuDesk, build_till
 from terminal.shell.merchant import MerchantLink
 from terminal.shell.peripherals import Peripherals
 from terminal.shell.screen import ScreenKeeper
@@ -123,8 +134,13 @@ class Terminal:
                 tips_offered=config.tips.enabled,
                 tip_percents=config.tips.presets,
                 tip_custom=config.tips.custom,
+                menu_seconds=config.admin.menu_timeout_seconds,
+                has_pin=config.admin.pin is not None,
+                has_printer=config.receipts.enabled,
             )
         )
+        self._menu: MenuDesk | None = None  # made once the money path exists
+        self._receipts: ReceiptDesk | None = None
         # The view's clock is monotonic: countdowns never follow a wall-clock jump.
         self._screen = ScreenKeeper(peripherals.show_view)
         self._timers = Timers(self.emit)
@@ -167,6 +183,8 @@ class Terminal:
     def _forward_result(self, result: ForwardResult) -> None:
         # The forwarder has logged what happened; here the merchant's screen learns of it.
         event = forward_event(result)
+        if result.outcome is ForwardOutcome.FORWARDED and self._receipts is not None:
+            self._receipts.forwarded(result.sale_id)  # the journal says forwarded by now
         if event is not None:
             self.emit(event)
         elif result.outcome is ForwardOutcome.NOT_RECEIVED:
@@ -234,6 +252,9 @@ class Terminal:
             merchant_http=merchant_http,
         )
         merchant = None if merchant_http is None else self._merchant_link(journal, merchant_http)
+        self._menu, self._receipts = build_till(
+            self._config, journal, money.forwarder, self.emit, merchant, self._clock
+        )
         code = 0
         try:
             try:
@@ -251,6 +272,8 @@ class Terminal:
                     group.create_task(self._readiness(), name="readiness")
                     if merchant is not None:
                         group.create_task(merchant.run(), name="merchant")
+                    if self._receipts is not None:
+                        group.create_task(self._receipts.run(), name="receipts")
             except* TerminalError as group_error:
                 # Tasks nest their own groups: name each failure itself, never "a TaskGroup".
                 for exc in _leaves(group_error):
@@ -314,7 +337,9 @@ class Terminal:
             open_timeout=blink.timeout_seconds,
             budget=self._budget,
         )
-        return MerchantLink(journal, http, socket)
+        return MerchantLink(
+            journal, http, socket, on_balance=lambda sats: self.emit(BalanceRead(sats))
+        )
 
     @staticmethod
     def _remove_signal_handlers(loop: asyncio.AbstractEventLoop) -> None:
@@ -367,6 +392,9 @@ class Terminal:
                 self._timers.start(name, seconds)
             case CancelTimer(name):
                 self._timers.cancel(name)
+            case CheckPin() | LoadTill() | RefreshBalance() | RetryForwards() | ReprintReceipt():
+                assert self._menu is not None  # made before the flow task starts
+                self._menu.carry_out(effect, group)
             case Reconnect(link):
                 log.info("reconnect of the %s link asked from the keypad", link.value)
                 if link is Link.POS:

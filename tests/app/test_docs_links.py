@@ -1,5 +1,5 @@
 """The pages a maker and an operator follow: links resolve, and they do not promise what is not
-there (the merchant balance is logged, not shown)."""
+there (the merchant balance is logged, and shown only in the till menu behind the admin PIN)."""
 
 from __future__ import annotations
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
 import pytest
 
+from terminal.admin_pin import hash_pin
 from terminal.config import load_config
 from terminal.screens.geometry import MIN_QR_SIDE
 
@@ -27,6 +29,9 @@ def install(example: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path
         where.mkdir(exist_ok=True)
         (where / name).write_text("blink_" + "k" * 48)
         (where / name).chmod(0o600)
+    pin_file = creds / "admin-pin"
+    pin_file.write_text(hash_pin("".join(random.choices("0123456789", k=6)), n=2**10).text())
+    pin_file.chmod(0o600)
     if example != "desktop.toml":
         monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
     return config
@@ -51,3 +56,4 @@ def test_the_unit_examples_use_real_hardware(
         assert config.keypad.driver == "matrix"
         assert config.gpio.pin_factory == "lgpio"
         assert config.blink.api_url.startswith("https://")
+        assert config.admin.pin is not None  # the till menu has its PIN

@@ -274,11 +274,11 @@ def test_cli_exit_2_for_a_bad_hardware_section(
 async def test_the_desktop_keyboard_is_asked_for_its_keys_by_their_names() -> None:
     console, panel = Console(), RecordingDummy()
     hw = hardware(keypad=KeypadConfig(driver="stdin"), indicators=IndicatorConfig(driver="none"))
-    typed = io.StringIO("1234567890\x1b\r\x7fr")
+    typed = io.StringIO("1234567890\x1b\r\x7frm")
     test = SelfTest(hw, out=console, interactive=True, display=panel, stdin=typed)  # type: ignore[arg-type]
     keypad = by_part(await asyncio.wait_for(test.run(), scaled(10)))["keypad"]
     assert keypad.ok, console.text
-    assert "all 14 keys arrived" in keypad.detail
+    assert "all 15 keys arrived" in keypad.detail
     assert "pressed Enter" in console.text
     assert "pressed Backspace" in console.text
 
@@ -296,4 +296,4 @@ async def test_input_that_ends_early_names_the_keys_never_typed() -> None:
     )
     keypad = by_part(await asyncio.wait_for(test.run(), scaled(10)))["keypad"]
     assert not keypad.ok
-    assert keypad.detail.startswith("no press from 4 5 6 7 8 9 Esc 0 Enter Backspace r")
+    assert keypad.detail.startswith("no press from 4 5 6 7 8 9 Esc 0 Enter Backspace r m")

@@ -8,6 +8,7 @@ loader and ``check --offline``'s panel rule."""
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import tomllib
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from terminal.admin_pin import hash_pin
 from terminal.checks import Report, check_panel
 from terminal.config import Config, load_config
 from tests.field.conftest import run_in_field_venv
@@ -27,23 +29,25 @@ BUILDS = tomllib.loads((REPO / "hardware" / "builds.toml").read_text())
 
 
 def with_keys(config: Path) -> None:
-    """Key files where the rendered or example configuration names them (beside it)."""
+    """Key files, and the admin PIN's hash, where the configuration names them (beside it)."""
     for name in ("blinkpos.key", "merchant.key"):
         key = config.parent / name
         key.write_text("blink_" + "k" * 48)
         key.chmod(0o600)
+    pin_file = config.parent / "admin-pin"
+    pin_file.write_text(hash_pin("".join(random.choices("0123456789", k=6)), n=2**10).text())
+    pin_file.chmod(0o600)
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """terminal.toml of every host in the example inventory, rendered by ansible-playbook."""
-    out = tmp_path_factory.mktemp("rendered")
+def render_inventory(inventory: Path, out: Path) -> dict[str, Path]:
+    """terminal.toml of every host of ``inventory``, rendered by ansible-playbook into ``out``
+    (one folder per host, key files and the admin PIN's hash beside each)."""
     playbook = Path(sys.executable).with_name("ansible-playbook")
     done = subprocess.run(
         [
             playbook,
             "-i",
-            ANSIBLE / "inventory.example.yml",
+            inventory,
             ANSIBLE / "tests" / "render_inventory.yml",
             "-e",
             f"render_dir={out}",
@@ -64,6 +68,12 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return files
 
 
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """terminal.toml of every host in the example inventory, rendered by ansible-playbook."""
+    return render_inventory(ANSIBLE / "inventory.example.yml", tmp_path_factory.mktemp("rendered"))
+
+
 def inventory_groups() -> dict[str, list[str]]:
     """Group name -> its hosts, from the example inventory."""
     document = yaml.safe_load((ANSIBLE / "inventory.example.yml").read_text())
@@ -82,6 +92,8 @@ def test_every_host_renders_a_configuration_the_terminal_accepts(
         check_panel(config, report)
         assert report.code == 0, host
         assert config.terminal.state_dir == Path("/var/lib/blink-terminal")
+        assert config.admin.pin is not None, host  # the menu has its PIN on every unit
+        assert not config.receipts.enabled, host
 
 
 def test_every_rendered_configuration_passes_check_offline_in_the_field_venv(

@@ -24,6 +24,7 @@ from terminal.flow import (
     StartTimer,
     TimerFired,
 )
+from terminal.flow.menu_data import CheckPin, PinChecked
 from terminal.keys import Key
 from terminal.links import LinkState
 
@@ -35,13 +36,16 @@ CONFIG = FlowConfig(
     invoice_expiry_seconds=600.0,
     done_seconds=5.0,
     message_seconds=20.0,
+    menu_seconds=60.0,
+    has_pin=True,
 )
 
-_KEYS = {"o": Key.OK, "c": Key.CANCEL, "b": Key.BACK, "r": Key.RECONNECT}
+_KEYS = {"o": Key.OK, "c": Key.CANCEL, "b": Key.BACK, "r": Key.RECONNECT, "m": Key.MENU}
 
 
 def key_of(char: str) -> Key:
-    """The key a script character stands for: a digit, o(k), c(ancel), b(ack), r(econnect)."""
+    """The key a script character stands for: a digit, o(k), c(ancel), b(ack), r(econnect),
+    m(enu)."""
     return Key.from_digit(int(char)) if char.isdigit() else _KEYS[char]
 
 
@@ -127,6 +131,11 @@ class Driver:
         """Tell the machine the merchant link changed."""
         return self.handle(LinkChanged(Link.MERCHANT, state, ""))
 
+    def pin_request(self) -> int:
+        """The request of the last PIN check asked for (0 if none)."""
+        checks = [e.request for e in self.effects if isinstance(e, CheckPin)]
+        return checks[-1] if checks else 0
+
     def start_sale(self, digits: str = "1234") -> CreateInvoices:
         """Type ``digits`` and OK: the machine asks for invoices."""
         return one(self.press(digits + "o"), CreateInvoices)
@@ -177,6 +186,10 @@ def driver_in(state: FlowState) -> Driver:
         driver.start_sale()
     elif state is FlowState.ERROR:
         driver.handle(failed(driver.start_sale().request))
+    elif state in (FlowState.PIN, FlowState.MENU):
+        driver.press("m1234o")  # a PIN check is awaited in PIN
+        if state is FlowState.MENU:
+            driver.handle(PinChecked(driver.pin_request(), accepted=True))
     elif state is not FlowState.IDLE:
         driver.handle(created(driver.start_sale().request, "sale-2"))
         if state in (FlowState.FORWARDING, FlowState.DONE):

@@ -29,6 +29,7 @@ from terminal.flow import (
     UnwatchInvoice,
     WatchInvoice,
 )
+from terminal.flow.menu_data import CheckPin, PinChecked
 from terminal.keys import Key
 from terminal.links import LinkState
 from terminal.screens.model import Expired, ShowInvoice
@@ -55,12 +56,17 @@ class PaymentFlow(RuleBasedStateMachine):
         self.watched: set[str] = set()
         self.created_sales: set[str] = set()
         self.amounts: dict[int, int] = {}  # request -> the amount the machine asked for
+        self.pin_checks: list[int] = []  # CheckPin requests made
         self.link_comes_up()
 
     # --- feeding events and checking each effect as it comes --------------------------------
 
     def feed(self, event: Event) -> list[Effect]:
+        before = self.machine.state
         effects = self.machine.handle(event)
+        if before in (FlowState.PIN, FlowState.MENU):
+            assert CreateInvoices not in map(type, effects), "a sale started in the till menu"
+        self.pin_checks += [e.request for e in effects if isinstance(e, CheckPin)]
         if isinstance(event, TimerFired):
             self.running.discard(event.name)
         for effect in effects:
@@ -197,6 +203,12 @@ class PaymentFlow(RuleBasedStateMachine):
         sale_id = data.draw(st.sampled_from(self.sales))
         self.lapsed.add(sale_id)
         self.feed(SaleLapsed(sale_id))
+
+    @precondition(lambda self: self.pin_checks)
+    @rule(data=st.data(), accepted=st.booleans())
+    def the_pin_guard_answers(self, data: st.DataObject, accepted: bool) -> None:
+        request = data.draw(st.sampled_from(self.pin_checks))
+        self.feed(PinChecked(request, accepted=accepted, retry_in=0.0 if accepted else 2.0))
 
     @rule(data=st.data())
     def fire_a_timer(self, data: st.DataObject) -> None:

@@ -40,6 +40,7 @@ from terminal.flow.table import TABLE, Rule
 from terminal.keys import Key
 from terminal.links import LinkState
 from tests.flow.drive import Driver, created, driver_in, failed, kinds
+from tests.flow.menu_expected import MENU_EXPECTED, menu_events
 
 S = FlowState
 HOME: list[type] = [Show]  # go home with no timer running
@@ -66,6 +67,7 @@ def representative(driver: Driver, event_type: type[Event]) -> Event:
         ForwardFailedHard: ForwardFailedHard(sale, "Balance too low", "Top up BlinkPOS"),
         SaleLapsed: SaleLapsed(sale),
         TimerFired: TimerFired(next(iter(driver.timers), "stale:0")),
+        **menu_events(driver),
     }
     return events[event_type]
 
@@ -196,6 +198,8 @@ EXPECTED: dict[tuple[FlowState, type[Event]], tuple[FlowState, list[type]]] = {
     (S.ERROR, SaleLapsed): (S.ERROR, []),
     (S.ERROR, TimerFired): (S.IDLE, [Show]),
 }
+
+EXPECTED.update(MENU_EXPECTED)
 
 ALL_PAIRS = [(state, event_type) for state in FlowState for event_type in EVENT_TYPES]
 

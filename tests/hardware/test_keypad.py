@@ -141,7 +141,8 @@ def test_debouncer_alone() -> None:
         ("*", "3x4", Key.BACK),
         ("A", "4x4", Key.BACK),
         ("B", "4x4", Key.RECONNECT),
-        ("C", "4x4", Unmapped("C")),
+        ("C", "4x4", Key.MENU),
+        ("D", "4x4", Unmapped("D")),
     ],
 )
 def test_key_map(label: str, layout: str, key: KeyPress) -> None:

@@ -12,7 +12,7 @@ from tests.support.timing import scaled
 
 
 def test_key_map() -> None:
-    assert [map_char(c) for c in "07\r\n\x7f\x1bcrp"] == [
+    assert [map_char(c) for c in "07\r\n\x7f\x1bcrmp"] == [
         Key.D0,
         Key.D7,
         Key.OK,
@@ -21,6 +21,7 @@ def test_key_map() -> None:
         Key.CANCEL,
         Key.CANCEL,
         Key.RECONNECT,
+        Key.MENU,
         Unmapped("p"),
     ]
 

@@ -26,10 +26,12 @@ from terminal.screens.model import (
     Idle,
     NotReady,
     Paid,
+    PinEntry,
     Screen,
     ShowInvoice,
     Status,
     Success,
+    TillMenu,
     View,
 )
 from terminal.screens.render import SUCCESS_FRAMES, render
@@ -62,6 +64,23 @@ SCREENS: dict[str, Screen] = {
     "expired": Expired(21_000),
     "error": Error("Payment failed", "Blink refused the BlinkPOS key", "Replace the key file"),
     "closed": Closed(),
+    "pin": PinEntry(3, "Wrong PIN. Try again in 4 s", warn=True),
+    "menu": TillMenu(
+        "Today",
+        (
+            "12 paid of 14 sales",
+            "48,300 sats forwarded",
+            "2,100 sats in flight, 1 failing",
+            "Balance 1,234,567 sats",
+            "2 sales  3 retry  4 print",
+        ),
+        "press CANCEL to close",
+    ),
+    "menu_sales": TillMenu(
+        "Last sales 1/3",
+        ("14:05 2,100 forwarded", "13:58 500 pending", "13:40 21,000 forwarded late"),
+        "press OK for more, press CANCEL to close",
+    ),
 }
 
 
@@ -149,3 +168,16 @@ def test_long_texts_stay_on_screen() -> None:
     for geometry in ALL_GEOMETRIES:
         image = render(View(long, now=NOW), geometry)
         assert image.size == (geometry.width, geometry.height)
+
+
+@pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=gid)
+def test_the_pin_screen_draws_one_dot_per_digit_typed(geometry: Geometry) -> None:
+    drawn = {render(View(PinEntry(n), now=NOW), geometry).tobytes() for n in range(5)}
+    assert len(drawn) == 5
+
+
+@pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=gid)
+def test_a_menu_page_draws_its_lines(geometry: Geometry) -> None:
+    empty = render(View(TillMenu("Today", ()), now=NOW), geometry)
+    one_line = render(View(TillMenu("Today", ("2 paid of 3 sales",)), now=NOW), geometry)
+    assert empty.tobytes() != one_line.tobytes()
