@@ -86,6 +86,44 @@ async def _check_socket(report: Report, config: Config) -> None:
         report.ok("blink.ws_url: the WebSocket opens")
 
 
+async def _check_username(report: Report, http: BlinkHttp, setting: str, username: str) -> None:
+    """A username money is paid to must have a BTC wallet at Blink."""
+    try:
+        await http.default_wallet(username)
+    except BlinkUnreachable as exc:
+        report.fail(f"{setting}: cannot reach Blink: {exc}", 4)
+    except BlinkError as exc:
+        report.fail(
+            f"{setting}: Blink has no wallet for {username!r} ({exc}); check the spelling", 2
+        )
+    else:
+        report.ok(f"{setting}: {username} has a BTC wallet")
+
+
+async def _check_currency(report: Report, http: BlinkHttp, config: Config) -> None:
+    """The cashier's currency must be one Blink prices, with the decimals the keypad types."""
+    code, digits = config.terminal.currency, config.terminal.fraction_digits
+    try:
+        listed = {c.id: c for c in await http.currency_list()}
+    except BlinkUnreachable as exc:
+        report.fail(f"terminal.currency: cannot reach Blink: {exc}", 4)
+        return
+    except BlinkError as exc:
+        report.fail(f"terminal.currency: cannot read Blink's currency list ({exc})", 4)
+        return
+    found = listed.get(code)
+    if found is None:
+        report.fail(f"terminal.currency: Blink does not price {code}; pick one it lists", 2)
+    elif found.fraction_digits != digits:
+        report.fail(
+            f"terminal.currency: Blink counts {code} in {found.fraction_digits} decimals, the "
+            f"terminal in {digits}: update the terminal",
+            2,
+        )
+    else:
+        report.ok(f"terminal.currency: Blink prices {code} ({digits} decimals)")
+
+
 def till_summary(config: Config) -> str:
     """One line: whether the till menu has its PIN, and which receipt printer is set."""
     pin = "admin PIN set" if config.admin.pin is not None else "no admin PIN: the menu stays shut"
@@ -112,19 +150,11 @@ async def run_checks(config: Config, *, offline: bool = False) -> int:
     try:
         await _check_key(report, pos, "BlinkPOS", needed)
         if config.merchant.username:
-            try:
-                await pos.default_wallet(config.merchant.username)
-            except BlinkUnreachable as exc:
-                report.fail(f"merchant.username: cannot reach Blink: {exc}", 4)
-            except BlinkError as exc:
-                report.fail(
-                    f"merchant.username: Blink has no wallet for "
-                    f"{config.merchant.username!r} ({exc}); "
-                    "check the spelling",
-                    2,
-                )
-            else:
-                report.ok(f"merchant.username: {config.merchant.username} has a BTC wallet")
+            await _check_username(report, pos, "merchant.username", config.merchant.username)
+        if config.tips.enabled and config.tips.recipient:
+            await _check_username(report, pos, "tips.recipient", config.tips.recipient)
+        if config.terminal.currency != "SAT":
+            await _check_currency(report, pos, config)
         if config.merchant.key is not None:
             merchant = BlinkHttp(
                 config.blink.api_url,

@@ -16,6 +16,7 @@ _VERBS = {
     "check": ("terminal.commands", "add_operator_verbs"),
     "history": ("terminal.commands", "add_operator_verbs"),
     "pending": ("terminal.commands", "add_operator_verbs"),
+    "adopt": ("terminal.commands", "add_operator_verbs"),
     "hash-pin": ("terminal.hash_pin", "add_hash_pin_verb"),
     "selftest": ("terminal.selftest", "add_selftest_verb"),
     "demo": ("terminal.demo", "add_demo_verb"),

@@ -26,6 +26,7 @@ from terminal.config_table import Table, is_loopback
 from terminal.config_till import AdminSettings, ReceiptSettings, admin_settings, receipt_settings
 from terminal.errors import ConfigError
 from terminal.keyfile import read_key
+from terminal.money.pricing import minor_digits
 from terminal.secret import Secret
 
 DEFAULT_PATH = Path("/etc/blink-terminal/terminal.toml")
@@ -214,39 +215,6 @@ def _terminal_settings(table: Mapping[str, object], base_dir: Path) -> TerminalS
         minor_digits(currency),
         max_age,
     )
-
-
-# ISO 4217 currencies whose minor unit is not a hundredth (every other has two decimals).
-# Blink's currencyList is checked against this at the first sale: a disagreement refuses it.
-_NO_DECIMALS = frozenset(
-    [
-        "BIF",
-        "CLP",
-        "DJF",
-        "GNF",
-        "ISK",
-        "JPY",
-        "KMF",
-        "KRW",
-        "PYG",
-        "RWF",
-        "UGX",
-        "UYI",
-        "VND",
-        "VUV",
-        "XAF",
-        "XOF",
-        "XPF",
-    ]
-)
-_THREE_DECIMALS = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
-
-
-def minor_digits(currency: str) -> int:
-    """How many decimals the cashier types in ``currency`` (sats: none)."""
-    if currency == "SAT" or currency in _NO_DECIMALS:
-        return 0
-    return 3 if currency in _THREE_DECIMALS else 2
 
 
 def _tips(table: Mapping[str, object]) -> TipSettings:

@@ -50,6 +50,17 @@ def add_demo_verb(subparsers: Any) -> None:
     demo.add_argument(
         "--dir", type=Path, default=None, help="demo folder (default: a new temporary one)"
     )
+    demo.add_argument(
+        "--currency",
+        default="SAT",
+        type=str.upper,
+        help="what the cashier types: SAT, or EUR, USD, GBP, CHF, JPY at the sandbox's rates",
+    )
+    demo.add_argument(
+        "--tips",
+        action="store_true",
+        help="offer tips after the amount, paid to the sandbox's staff_tips account",
+    )
     demo.set_defaults(handler=cmd_demo)
 
 
@@ -68,6 +79,7 @@ def _pick_display(choice: str) -> str:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the sandbox and the terminal together until Ctrl-C."""
     from terminal.sandbox import SandboxMissing, SandboxThread, require_server
+    from terminal.sandbox.server import TIP_RECIPIENT
 
     try:
         require_server()
@@ -98,6 +110,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 name="Demo Café",
                 expiry_minutes=5,
                 power="simulated",
+                currency=args.currency,
+                tips_to=TIP_RECIPIENT if args.tips else None,
             ),
             encoding="utf-8",
         )
@@ -110,6 +124,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if config is None:
             return EXIT_CONFIG
         print(HELP, file=sys.stderr)
+        if args.currency != "SAT":
+            print(f"amounts in {args.currency}: digits fill from the right", file=sys.stderr)
+        if args.tips:
+            print(
+                f"after Enter pick a tip: 1 none, 2 10 %, 3 15 %, 4 20 %, 5 typed by hand "
+                f"(paid to {TIP_RECIPIENT})",
+                file=sys.stderr,
+            )
         print(f"admin PIN for this demo: {pin} (press m for the till menu)", file=sys.stderr)
         print(
             f"demo folder: {folder} (log: {log_path if display == 'terminal' else 'stderr'})",

@@ -1,10 +1,9 @@
 """The till's figures, with no I/O: totals over journaled sales and the word for each sale.
 
 ``history`` and the keypad's menu both count with :func:`totals_of`, so the two can never
-disagree. The fiat amount and the tip are seams: a sale does not carry them yet (issue 14, items
-1 and 2). When the journal locks a fiat amount, a currency and a rate per sale, and a tip,
-:func:`fiat_of` and :func:`tip_of` read them and every total, CSV column and receipt that uses
-these functions shows them without further change.
+disagree. The fiat amount and the tip are read from what the journal locked with each sale
+(:func:`fiat_of`, :func:`tip_of`), so every total, CSV column and receipt shows the amount the
+customer was asked, at the rate that made it sats, never a rate of today.
 """
 
 from __future__ import annotations
@@ -12,8 +11,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from terminal.money.pricing import minor_digits
 from terminal.money.sale import AttemptOutcome, ForwardAttempt, Sale, SaleState
 
 # The sale is the customer's money: received or already forwarded.
@@ -32,15 +32,20 @@ class FiatAmount:
 
 
 def fiat_of(sale: Sale) -> FiatAmount | None:
-    """The fiat amount locked with ``sale``; None for a sale typed in sats (every sale, today)."""
-    # Seam for fiat entry: the journal does not lock a currency and rate per sale yet.
-    return None
+    """The fiat amount locked with ``sale`` (its tip included); None for a sale typed in sats."""
+    locked = sale.fiat
+    if locked is None:
+        return None
+    unit = Decimal(10) ** minor_digits(locked.currency)
+    amount = (Decimal(locked.minor + locked.tip_minor) / unit).quantize(1 / unit)
+    # Blink's rate is the price of one sat in minor units; a merchant reads sats per unit.
+    rate = (unit / Decimal(locked.rate)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return FiatAmount(amount, locked.currency, rate)
 
 
 def tip_of(sale: Sale) -> int:
-    """The tip in sats included in ``sale``'s amount; 0 until tips exist."""
-    # Seam for tips: the journal does not record a tip per sale yet.
-    return 0
+    """The tip in sats included in ``sale``'s amount (0 for a sale without one)."""
+    return sale.tip_sats
 
 
 @dataclass(frozen=True)

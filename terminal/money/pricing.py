@@ -17,6 +17,38 @@ from decimal import ROUND_HALF_UP, Decimal
 
 SATS = "SAT"  # the pseudo-currency of a terminal that takes sats as typed
 
+# ISO 4217 currencies whose minor unit is not a hundredth (every other has two decimals).
+# Blink's currencyList is checked against this at the first sale: a disagreement refuses it.
+_NO_DECIMALS = frozenset(
+    [
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "ISK",
+        "JPY",
+        "KMF",
+        "KRW",
+        "PYG",
+        "RWF",
+        "UGX",
+        "UYI",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    ]
+)
+_THREE_DECIMALS = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
+
+
+def minor_digits(currency: str) -> int:
+    """How many decimals the cashier types in ``currency`` (sats: none)."""
+    if currency == SATS or currency in _NO_DECIMALS:
+        return 0
+    return 3 if currency in _THREE_DECIMALS else 2
+
 
 def to_sats(minor: int, sat_price: Decimal) -> int:
     """``minor`` units of the currency in sats at ``sat_price`` (minor units per sat)."""

@@ -12,6 +12,7 @@ state_dir = "state"
 invoice_expiry_minutes = {expiry_minutes}
 log_level = "{log_level}"
 clock = "trust"                  # a desktop's clock is right from boot (a Pi waits for NTP)
+currency = "{currency}"
 
 [blink]
 api_url = "{http_url}"
@@ -38,6 +39,13 @@ driver = "{power}"
 
 [gpio]
 pin_factory = "mock"
+{tips}"""
+
+_TIPS = """
+[tips]
+enabled = true
+presets = [10, 15, 20]
+recipient = "{recipient}"
 """
 
 
@@ -53,14 +61,19 @@ def sandbox_terminal_config(
     timeout_seconds: float = 5.0,
     expiry_minutes: int = 15,
     power: str = "none",
+    tips_to: str | None = None,
+    currency: str = "SAT",
 ) -> str:
     """TOML for a desktop terminal (stdin keys, mock GPIO) using the sandbox at ``http_url``.
 
-    The capture display writes its frames into ``frames`` beside the configuration.
+    The capture display writes its frames into ``frames`` beside the configuration. ``tips_to``
+    offers tips (keys 2, 3, 4: 10, 15, 20 %) paid to that Blink username as a payout of their own.
+    ``currency``: what the cashier types in ("SAT", or a currency of the sandbox's price list).
     """
     return _TEMPLATE.format(
         name=name,
         expiry_minutes=expiry_minutes,
+        currency=currency,
         log_level=log_level,
         http_url=http_url,
         ws_url=ws_url,
@@ -70,4 +83,5 @@ def sandbox_terminal_config(
         display=display,
         capture='capture_dir = "frames"\n' if display == "capture" else "",
         power=power,
+        tips=_TIPS.format(recipient=tips_to) if tips_to else "",
     )

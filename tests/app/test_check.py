@@ -92,3 +92,32 @@ def test_an_unreachable_blink_is_its_own_exit_code(
     config.write_text(config.read_text().replace(f":{port}/", ":9/"))
     assert main(["check", "--config", str(config)]) == EXIT_UNREACHABLE
     assert "cannot reach Blink" in capsys.readouterr().out
+
+
+def test_a_currency_and_a_tip_recipient_blink_knows_pass(
+    tmp_path: Path, sandbox_thread: SandboxThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, sandbox_thread, currency="JPY", tips_to="staff_tips")
+    assert main(["check", "--config", str(config)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "ok    terminal.currency: Blink prices JPY (0 decimals)" in out
+    assert "ok    tips.recipient: staff_tips has a BTC wallet" in out
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"currency": "XAU"}, "FAIL  terminal.currency: Blink does not price XAU"),
+        ({"tips_to": "staff_tipz"}, "FAIL  tips.recipient: Blink has no wallet for 'staff_tipz'"),
+    ],
+)
+def test_a_currency_or_a_tip_recipient_blink_does_not_know_is_caught(
+    tmp_path: Path,
+    sandbox_thread: SandboxThread,
+    capsys: pytest.CaptureFixture[str],
+    options: dict[str, str],
+    message: str,
+) -> None:
+    config = write_config(tmp_path, sandbox_thread, **options)
+    assert main(["check", "--config", str(config)]) == EXIT_CONFIG
+    assert message in capsys.readouterr().out

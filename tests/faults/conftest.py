@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from terminal.sandbox import SandboxThread
+from terminal.sandbox.server import TIP_RECIPIENT
 from tests.faults.harness import Harness
 
 
@@ -15,6 +16,16 @@ from tests.faults.harness import Harness
 def harness(sandbox_thread: SandboxThread, tmp_path: Path) -> Iterator[Harness]:
     """A terminal (not yet started) configured for this test's sandbox; stopped afterwards."""
     rig = Harness(sandbox_thread, tmp_path / "terminal")
+    try:
+        yield rig
+    finally:
+        rig.close()
+
+
+@pytest.fixture
+def tipping(sandbox_thread: SandboxThread, tmp_path: Path) -> Iterator[Harness]:
+    """A terminal that offers tips and pays them to the sandbox's tip recipient."""
+    rig = Harness(sandbox_thread, tmp_path / "terminal", tips_to=TIP_RECIPIENT)
     try:
         yield rig
     finally:

@@ -33,8 +33,16 @@ __all__ = ["Harness", "TerminalDied"]
 class Harness:
     """One terminal (one journal) against one sandbox, over many process lifetimes."""
 
-    def __init__(self, sb: SandboxThread, folder: Path, *, log_level: str = "info") -> None:
-        """``log_level="debug"`` puts every screen shown into the log, for tests that judge it."""
+    def __init__(
+        self,
+        sb: SandboxThread,
+        folder: Path,
+        *,
+        log_level: str = "info",
+        tips_to: str | None = None,
+    ) -> None:
+        """``log_level="debug"`` puts every screen shown into the log, for tests that judge it;
+        ``tips_to`` offers tips, paid to that username (``open_sale``'s ``tip_key`` picks one)."""
         self.sb = sb
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -47,6 +55,7 @@ class Harness:
             log_level=log_level,
             # Short, so a held ("timeout") pay call is given up well inside a test's wait.
             timeout_seconds=2.0,
+            tips_to=tips_to,
         )
         self.journal_path = folder / "state" / "journal.sqlite3"
         self.log_path = folder / "terminal.log"
@@ -167,13 +176,14 @@ class Harness:
             self._reap()
             raise
 
-    def open_sale(self, amount: int) -> JournalSale:
-        """Type ``amount`` and OK; the journaled sale once both its invoices are journaled.
+    def open_sale(self, amount: int, tip_key: str = "") -> JournalSale:
+        """Type ``amount`` and OK (then ``tip_key`` on the tip screen); the journaled sale once
+        all its invoices are journaled.
 
         Raises TerminalDied if the terminal dies first (a crash point in the sale's opening).
         """
         before = set(self.journal())
-        self.type(f"c{amount}\n")
+        self.type(f"c{amount}\n{tip_key}")
         found: list[JournalSale] = []
 
         def journaled() -> bool:

@@ -12,6 +12,7 @@ import signal
 import pytest
 
 from terminal.money import crashpoints as cp
+from terminal.sandbox.server import TIP_RECIPIENT
 from tests.faults.harness import Harness, TerminalDied
 from tests.faults.ledger_check import check_exactly_once, read_book
 
@@ -26,6 +27,12 @@ SALE_POINTS = (
     cp.AFTER_MARK_FORWARDED,
 )
 # Points only a sale whose merchant invoice expired unpaid passes through.
+# A sale with a tip for someone else pays two invoices: the forwarder's points pass twice, the
+# second time for the tip's payout ("name:2").
+TIP_POINTS = (
+    *SALE_POINTS,
+    *(f"{point}:2" for point in (cp.BEFORE_PAY, cp.AFTER_PAY_SENT, cp.AFTER_PAY_ANSWER)),
+)
 REPLACE_POINTS = (cp.BEFORE_REPLACE, cp.AFTER_REPLACE_CREATED, cp.AFTER_REPLACE_JOURNALED)
 DAY_AND_AN_HOUR = 25 * 3600.0  # past the merchant invoice's 24 h expiry
 
@@ -103,3 +110,36 @@ def test_sigkill_while_replacing_an_expired_merchant_invoice(harness: Harness, p
     merchant_paid = [p for p in book.payments if p.receiver_wallet_id == book.merchant_wallet]
     assert [p.payment_hash for p in merchant_paid] != [original[0]]
     assert harness.journal()[sale.id].merchant_hashes[-1] == merchant_paid[0].payment_hash
+
+
+@pytest.mark.parametrize("point", TIP_POINTS)
+def test_sigkill_during_a_tipped_sale(tipping: Harness, point: str) -> None:
+    """Killed at ``point`` of a sale whose tip goes to someone else, restarted: the merchant got
+    the amount and the recipient the tip, each exactly once."""
+    harness = tipping
+    assert harness.start(crash_at=point)
+    owed = {"merchant": 0, TIP_RECIPIENT: 0}
+    try:
+        first = harness.open_sale(1234, tip_key="2")  # 10 %: 123 sats of tip
+    except TerminalDied:
+        assert point == cp.AFTER_BEGIN_SALE
+    else:
+        assert (first.amount, first.tip) == (1234 + 123, 123)
+        assert len(first.tip_hashes) == 1  # the tip's invoice was made before the QR
+        assert harness.pay(first) == "SUCCESS"
+        owed["merchant"] += 1234
+        owed[TIP_RECIPIENT] += 123
+    _die_and_finish(harness)
+    second = harness.open_sale(4321, tip_key="3")  # 15 %: 648 sats (648.15, to the nearest)
+    assert (second.amount, second.tip) == (4321 + 648, 648)
+    assert harness.pay(second) == "SUCCESS"
+    owed["merchant"] += 4321
+    owed[TIP_RECIPIENT] += 648
+    harness.wait_nothing_owed()
+    assert harness.stop() == 0
+
+    verdict = check_exactly_once(read_book(harness.sb), harness.journal())
+    assert verdict.clean, verdict
+    assert verdict.forwarded_once == (1 if point == cp.AFTER_BEGIN_SALE else 2)
+    assert {who: harness.sb.balance(who) for who in owed} == owed
+    assert harness.sb.balance("blinkpos") == 0

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from terminal.config import minor_digits
-from terminal.money.pricing import format_minor, is_fresh, tip_of, to_sats
+from terminal.money.pricing import format_minor, is_fresh, minor_digits, tip_of, to_sats
 
 
 @pytest.mark.parametrize(
