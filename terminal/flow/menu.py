@@ -240,6 +240,8 @@ def _today_lines(ctx: Context) -> tuple[str, ...]:
         lines.append(f"{today.paid} paid of {today.sales} sales")
         lines.append(f"{format_sats(today.forwarded_sats)} sats forwarded")
         lines += [f"{amount} {currency}" for currency, amount in today.fiat]
+        if today.tip_sats:
+            lines.append(f"{format_sats(today.tip_sats)} sats of tips")
         flight = f"{format_sats(summary.in_flight_sats)} sats in flight"
         lines.append(flight + (f", {summary.failing} failing" if summary.failing else ""))
     if memory.balance is not None:

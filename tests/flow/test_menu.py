@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
@@ -30,6 +31,7 @@ from terminal.flow.menu_data import (
 from terminal.keys import Key
 from terminal.links import LinkState
 from terminal.screens.model import Idle, NotReady, PinEntry, ShowInvoice, TillMenu
+from terminal.till import Totals
 from tests.flow.drive import CONFIG, Driver, kinds, one, ready
 from tests.flow.menu_expected import SUMMARY
 
@@ -207,6 +209,15 @@ def test_the_figures_are_shown_when_they_arrive() -> None:
     assert page.title == "Today"
     assert page.lines[:3] == ("2 paid of 3 sales", "2,100 sats forwarded", "500 sats in flight")
     assert page.lines[-1] == "2 sales  3 retry"  # no printer: no reprint offered
+
+
+def test_a_day_in_euros_with_tips_shows_both() -> None:
+    driver = in_menu()
+    today = Totals(3, 2, 2100, 500, tip_sats=210, fiat=(("EUR", Decimal("21.00")),))
+    driver.handle(TillLoaded(replace(SUMMARY, today=today)))
+    page = screen(driver)
+    assert isinstance(page, TillMenu)
+    assert page.lines[1:4] == ("2,100 sats forwarded", "21.00 EUR", "210 sats of tips")
 
 
 def test_the_sales_page_lists_the_last_sales_with_their_word() -> None:
