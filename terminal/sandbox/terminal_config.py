@@ -11,7 +11,7 @@ name = "{name}"
 state_dir = "state"
 invoice_expiry_minutes = {expiry_minutes}
 log_level = "{log_level}"
-clock = "trust"                  # a desktop's clock is right from boot (a Pi waits for NTP)
+clock = "{clock}"{clock_note}
 
 [blink]
 api_url = "{http_url}"
@@ -53,6 +53,7 @@ def sandbox_terminal_config(
     timeout_seconds: float = 5.0,
     expiry_minutes: int = 15,
     power: str = "none",
+    clock: str = "trust",
 ) -> str:
     """TOML for a desktop terminal (stdin keys, mock GPIO) using the sandbox at ``http_url``.
 
@@ -70,4 +71,9 @@ def sandbox_terminal_config(
         display=display,
         capture='capture_dir = "frames"\n' if display == "capture" else "",
         power=power,
+        clock=clock,
+        # A desktop's clock is right from boot; a test that plays a Pi's boot asks for "ntp".
+        clock_note="  # a desktop's clock is right from boot (a Pi waits for NTP)"
+        if clock == "trust"
+        else "",
     )

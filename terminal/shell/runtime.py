@@ -77,7 +77,7 @@ from terminal.money.worker import JournalThread
 from terminal.receipts.desk import ReceiptDesk
 from terminal.screens.model import Closed, Status
 from terminal.shell.board import LinkBoard, Links
-from terminal.shell.clockwatch import watch_clock
+from terminal.shell.clockwatch import kernel_says_synchronised, watch_clock
 from terminal.shell.menu import MenuDesk, build_till
 from terminal.shell.merchant import MerchantLink
 from terminal.shell.peripherals import Peripherals
@@ -116,8 +116,10 @@ class Terminal:
         ready_deadline: float = READY_DEADLINE_SECONDS,
         liveness_timeout: float = 75.0,
         open_journal: Callable[[Path], JournalThread] = JournalThread.start,
+        clock_synchronised: Callable[[], bool] = kernel_says_synchronised,
     ) -> None:
         self._config = config
+        self._clock_synchronised = clock_synchronised
         self._hw = peripherals
         self._clock = clock
         self._ready_deadline = ready_deadline
@@ -263,7 +265,10 @@ class Terminal:
                         money.run(self._config, pos_http, self._board, forward=ours), name="money"
                     )
                     if self._config.terminal.clock == "ntp":
-                        group.create_task(watch_clock(self._board.clock), name="clock")
+                        group.create_task(
+                            watch_clock(self._board.clock, synchronised=self._clock_synchronised),
+                            name="clock",
+                        )
                     group.create_task(self._flow(group, money, merchant), name="flow")
                     group.create_task(self._keypad(), name="keypad")
                     group.create_task(self._screen.run(), name="display")
