@@ -11,6 +11,7 @@ money path, and only then starts the tasks:
     receipts       ReceiptDesk.run            optional: a receipt per forwarded sale
     display        ScreenKeeper.run           countdown and animation ticks; frames on one thread
     power          Terminal._battery          battery gauge into the status bar
+    in flight      InFlight.run               sats paid, not yet forwarded, into the status bar
     watchdog       systemd.watchdog           WATCHDOG=1 only while the loop turns
     readiness      Terminal._readiness        READY=1 once detection is live (or a deadline)
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import time
@@ -48,6 +50,7 @@ from terminal.flow import (
     Link,
     LinkChanged,
     Machine,
+    PaymentReceived,
     Reconnect,
     Show,
     SignalError,
@@ -75,9 +78,10 @@ from terminal.money.policy import ForwardOutcome, ForwardResult
 from terminal.money.texts import forward_event
 from terminal.money.worker import JournalThread
 from terminal.receipts.desk import ReceiptDesk
-from terminal.screens.model import Closed, Status
+from terminal.screens.model import Closed
 from terminal.shell.board import LinkBoard, Links
 from terminal.shell.clockwatch import kernel_says_synchronised, watch_clock
+from terminal.shell.inflight import InFlight
 from terminal.shell.menu import MenuDesk, build_till
 from terminal.shell.merchant import MerchantLink
 from terminal.shell.peripherals import Peripherals
@@ -141,6 +145,7 @@ class Terminal:
                 has_printer=config.receipts.enabled,
             )
         )
+        self._in_flight: InFlight | None = None  # made once the journal is open
         self._menu: MenuDesk | None = None  # made once the money path exists
         self._receipts: ReceiptDesk | None = None
         # The view's clock is monotonic: countdowns never follow a wall-clock jump.
@@ -158,6 +163,8 @@ class Terminal:
 
     def emit(self, event: Event) -> None:
         """Queue ``event`` for the flow (call on the loop thread only)."""
+        if isinstance(event, PaymentReceived) and self._in_flight is not None:
+            self._in_flight.nudge()  # a customer's sats are now owed to the merchant
         self._queue.put_nowait(event)
 
     def press(self, key: Key) -> None:
@@ -177,13 +184,16 @@ class Terminal:
         if links.merchant in (LinkState.DOWN, LinkState.REJECTED, LinkState.FAULT):
             text += f"; merchant {links.merchant.value}"
         systemd.notify(f"STATUS={text}")
-        self._screen.status(Status(links.pos, links.merchant, self._screen.current_status.battery))
+        shown = self._screen.current_status
+        self._screen.status(dataclasses.replace(shown, pos=links.pos, merchant=links.merchant))
         self._hw.show_links(links.pos, links.merchant)
         if links.pos.detects_payments:
             self._ready.set()
 
     def _forward_result(self, result: ForwardResult) -> None:
         # The forwarder has logged what happened; here the merchant's screen learns of it.
+        if self._in_flight is not None:
+            self._in_flight.nudge()
         event = forward_event(result)
         if result.outcome is ForwardOutcome.FORWARDED and self._receipts is not None:
             self._receipts.forwarded(result.sale_id)  # the journal says forwarded by now
@@ -254,6 +264,7 @@ class Terminal:
             merchant_http=merchant_http,
         )
         merchant = None if merchant_http is None else self._merchant_link(journal, merchant_http)
+        self._in_flight = InFlight(journal, self._screen.in_flight)
         self._menu, self._receipts = build_till(
             self._config, journal, money.forwarder, self.emit, merchant, self._clock
         )
@@ -273,6 +284,7 @@ class Terminal:
                     group.create_task(self._keypad(), name="keypad")
                     group.create_task(self._screen.run(), name="display")
                     group.create_task(self._battery(), name="power")
+                    group.create_task(self._in_flight.run(), name="in flight")
                     group.create_task(systemd.watchdog(self._healthy), name="watchdog")
                     group.create_task(self._readiness(), name="readiness")
                     if merchant is not None:
