@@ -129,6 +129,14 @@ class Detection:
             sub.close()
             task.cancel()
 
+    def catch_up(self) -> None:
+        """Blink answers again after an outage: ask about every unsettled sale now.
+
+        Payments made while the terminal could not hear them (no replay on Blink's side) are
+        found at once, not at the next poll or reconnect. What a reconnect does, no more.
+        """
+        self._catch_up.set()
+
     def confirm(self, payment_hash: str) -> None:
         """Ask Blink about one invoice now (before the screen may say it was not paid)."""
         self._spawn(self._query(payment_hash))

@@ -37,7 +37,7 @@ from terminal.blink.http import BlinkHttp
 from terminal.blink.reconnect import ConnectionBudget
 from terminal.blink.socket import BlinkSocket
 from terminal.config import Config
-from terminal.errors import IllegalTransition, JournalError, TerminalError
+from terminal.errors import BlinkError, IllegalTransition, JournalError, TerminalError
 from terminal.flow import (
     CancelSale,
     CancelTimer,
@@ -95,6 +95,9 @@ E = TypeVar("E", bound=BaseException)
 # systemd gets READY=1 at the latest this long after start, with a STATUS saying why detection
 # is not live: a terminal stuck "activating" would be restarted in a loop, which helps nobody.
 READY_DEADLINE_SECONDS = 60.0
+# While Blink's HTTP side fails and sales wait to be forwarded, it is asked something cheap this
+# often, so the first answer forwards them at once instead of after a backoff of minutes.
+PROBE_SECONDS = 5.0
 EXIT_FAILED = 1
 
 _STATUS_WORDS = {
@@ -146,6 +149,9 @@ class Terminal:
             )
         )
         self._in_flight: InFlight | None = None  # made once the journal is open
+        # What to do once Blink is reachable again; set once the money path is built.
+        self._on_reachable: tuple[Callable[[], None], ...] = ()
+        self._http_failing = False  # the last BlinkPOS HTTP call got no answer
         self._menu: MenuDesk | None = None  # made once the money path exists
         self._receipts: ReceiptDesk | None = None
         # The view's clock is monotonic: countdowns never follow a wall-clock jump.
@@ -189,6 +195,22 @@ class Terminal:
         self._hw.show_links(links.pos, links.merchant)
         if links.pos.detects_payments:
             self._ready.set()
+        if before.pos is LinkState.DOWN and links.pos is not LinkState.DOWN:
+            self._reachable_again()
+
+    def _http_reached(self, answered: bool) -> None:
+        """Any BlinkPOS HTTP call's fate: the first answer after failures means Blink is back."""
+        if answered and self._http_failing:
+            self._reachable_again()
+        self._http_failing = not answered
+
+    def _reachable_again(self) -> None:
+        # Blink is reachable again (the hotspot is back, or the HTTP path): payments made
+        # meanwhile are looked for now, and every paid sale waiting out a backoff (which grows
+        # to minutes over a long gap) is forwarded now. Safe: a forward woken early asks Blink
+        # for the merchant invoice's status before it pays again.
+        for action in self._on_reachable:
+            action()
 
     def _forward_result(self, result: ForwardResult) -> None:
         # The forwarder has logged what happened; here the merchant's screen learns of it.
@@ -250,6 +272,7 @@ class Terminal:
             self._config.blinkpos.key,
             key_name="BlinkPOS",
             timeout=blink.timeout_seconds,
+            on_reach=self._http_reached,
         )
         merchant_http = self._merchant_http()
         money = MoneyPath.build(
@@ -265,6 +288,7 @@ class Terminal:
         )
         merchant = None if merchant_http is None else self._merchant_link(journal, merchant_http)
         self._in_flight = InFlight(journal, self._screen.in_flight)
+        self._on_reachable = (money.detection.catch_up, money.forwarder.retry_now)
         self._menu, self._receipts = build_till(
             self._config, journal, money.forwarder, self.emit, merchant, self._clock
         )
@@ -285,6 +309,7 @@ class Terminal:
                     group.create_task(self._screen.run(), name="display")
                     group.create_task(self._battery(), name="power")
                     group.create_task(self._in_flight.run(), name="in flight")
+                    group.create_task(self._probe_while_owed(pos_http), name="probe")
                     group.create_task(systemd.watchdog(self._healthy), name="watchdog")
                     group.create_task(self._readiness(), name="readiness")
                     if merchant is not None:
@@ -452,6 +477,15 @@ class Terminal:
             why = f"payment detection not live after {self._ready_deadline:.0f} s ({state})"
             systemd.notify("READY=1", f"STATUS={why}")
             log.warning("%s", why)
+
+    async def _probe_while_owed(self, http: BlinkHttp) -> None:
+        """Ask Blink the price every few seconds while its HTTP fails and sats are in flight."""
+        while True:
+            await asyncio.sleep(PROBE_SECONDS)
+            if self._http_failing and self._screen.current_status.in_flight_sats > 0:
+                # The answer matters only to _http_reached; a failure is already known.
+                with contextlib.suppress(BlinkError):
+                    await http.realtime_price()
 
     async def _battery(self) -> None:
         while True:
