@@ -74,13 +74,15 @@ class Figures:
     last_shown_in_flight_sats: int = -1
     drain_seconds: float = 0.0  # network back for good (last cut over) until nothing is owed
     cuts: list[str] = field(default_factory=list)
+    passes: int = 0  # of the schedule, before the last outage
     verdict: Verdict | None = None
 
     def report(self) -> str:
         """The figures, a few lines for the docs."""
         return "\n".join(
             [
-                f"duration {self.seconds:.0f} s; schedule: {'; '.join(self.cuts)}",
+                f"duration {self.seconds:.0f} s; schedule ({self.passes} passes, then the last): "
+                f"{'; '.join(self.cuts)}",
                 f"sales typed {self.typed}, refused {self.refused}, paid {self.paid} "
                 f"({self.paid_sats:,} sats)",
                 f"max sats in flight {self.max_in_flight_sats:,} (journal), "
@@ -100,7 +102,7 @@ class Cutter(threading.Thread):
         self._sb = sb
         self._minutes = minutes
         self._halt = threading.Event()
-        self.played: list[str] = []
+        self.passes = 0
         self.back_at = 0.0  # monotonic time the network came back for good
 
     def run(self) -> None:
@@ -108,20 +110,19 @@ class Cutter(threading.Thread):
         end = None if self._minutes is None else time.monotonic() + self._minutes * 60
         try:
             while not self._halt.is_set():
-                for name, cuts in SCHEDULE:
-                    if not self._play(name, cuts):
+                self.passes += 1
+                for _name, cuts in SCHEDULE:
+                    if not self._play(cuts):
                         return
                 if end is None or time.monotonic() >= end:
                     break
-            self._play(*LAST)
+            self._play(LAST[1])
         finally:
             self._sb.faults.set_network(http=True, ws=True)
             self.back_at = time.monotonic()
 
-    def _play(self, name: str, cuts: tuple[Cut, ...]) -> bool:
+    def _play(self, cuts: tuple[Cut, ...]) -> bool:
         """Play ``cuts``; False if stopped meanwhile."""
-        if len(self.played) < len(SCHEDULE) + 1:  # the first pass describes them all
-            self.played.append(f"{name}: {', '.join(c.describe() for c in cuts[:2])}")
         for cut in cuts:
             self._sb.faults.set_network(http=cut.http, ws=cut.ws)
             if self._halt.wait(cut.seconds):
@@ -186,7 +187,10 @@ def run(harness: Harness, minutes: float | None = None) -> Figures:
     shown = _shown_in_flight(harness.log_text())
     figures.max_shown_in_flight_sats = max(shown, default=0)
     figures.last_shown_in_flight_sats = shown[-1] if shown else -1
-    figures.cuts = cutter.played
+    figures.cuts = [
+        f"{name}: {', '.join(c.describe() for c in cuts[:2])}" for name, cuts in (*SCHEDULE, LAST)
+    ]
+    figures.passes = cutter.passes
     figures.verdict = check_exactly_once(read_book(harness.sb), harness.journal())
     return figures
 
