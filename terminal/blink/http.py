@@ -6,7 +6,7 @@ Each call is one bounded POST (``transport``): an overall deadline and a size ca
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -62,7 +62,10 @@ class BlinkHttp:
         transport: httpx.AsyncBaseTransport | None = None,
         deadline: float | None = None,
         max_answer_bytes: int = DEFAULT_MAX_ANSWER,
+        on_reach: Callable[[bool], None] | None = None,
     ) -> None:
+        """``on_reach``, if given, hears after every request whether Blink answered at all
+        (False: unreachable, timed out, or a 5xx), whatever the answer said."""
         self._url = url
         self._key_name = key_name
         # Every answer's Date: Blink's clock, for whatever is compared with Blink's timestamps.
@@ -75,6 +78,7 @@ class BlinkHttp:
             deadline=timeout if deadline is None else deadline,
             max_answer_bytes=max_answer_bytes,
             transport=transport,
+            on_reach=on_reach,
         )
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -91,8 +91,10 @@ class GraphQLPoster:
         deadline: float,
         max_answer_bytes: int,
         transport: httpx.AsyncBaseTransport | None,
+        on_reach: Callable[[bool], None] | None = None,
     ) -> None:
         self._url = url
+        self._on_reach = on_reach
         self._key_name = key_name
         self._deadline = deadline
         self._max_answer = max_answer_bytes
@@ -126,18 +128,27 @@ class GraphQLPoster:
             async with asyncio.timeout(self._deadline):
                 status, headers, content = await self._exchange(body, operation)
         except (TimeoutError, httpx.TimeoutException) as exc:
+            self._reached(False)
             raise BlinkUnreachable(
                 f"Blink did not answer within {self._deadline:g} s while trying to {operation}: "
                 "check the network; the terminal will retry"
             ) from exc
         except httpx.HTTPError as exc:
+            self._reached(False)
             raise BlinkUnreachable(
                 f"cannot reach Blink to {operation} ({type(exc).__name__}): check the network "
                 "and the Blink URL; the terminal will retry"
             ) from exc
+        self._reached(status < 500)
         return Answer(
             self._data(status, headers, content, scope, operation), parse_date(headers.get("Date"))
         )
+
+    def _reached(self, answered: bool) -> None:
+        # Whoever made the call, an answer proves the HTTP path works again (forwards waiting
+        # out a backoff may go now); the listener is told every time and keeps what it needs.
+        if self._on_reach is not None:
+            self._on_reach(answered)
 
     async def _exchange(
         self, body: Mapping[str, object], operation: str

@@ -129,6 +129,19 @@ class Detection:
             sub.close()
             task.cancel()
 
+    def catch_up(self) -> None:
+        """Blink answers again after an outage: ask about every unsettled sale now.
+
+        Payments made while the terminal could not hear them (no replay on Blink's side) are
+        found at once, not at the next poll or reconnect; a socket that is down reconnects now
+        (within Blink's connection budget, as the RECONNECT key does).
+        """
+        self._catch_up.set()
+        if self._socket_state is not LinkState.UP:
+            # The socket waits out its backoff (up to 30 s after a long gap): try it now, so
+            # payments are pushed again, and sales can start, as soon as the network is back.
+            self.socket.reconnect_now()
+
     def confirm(self, payment_hash: str) -> None:
         """Ask Blink about one invoice now (before the screen may say it was not paid)."""
         self._spawn(self._query(payment_hash))

@@ -11,7 +11,7 @@ name = "{name}"
 state_dir = "state"
 invoice_expiry_minutes = {expiry_minutes}
 log_level = "{log_level}"
-clock = "trust"                  # a desktop's clock is right from boot (a Pi waits for NTP)
+clock = "{clock}"{clock_note}
 currency = "{currency}"
 
 [blink]
@@ -63,6 +63,7 @@ def sandbox_terminal_config(
     power: str = "none",
     tips_to: str | None = None,
     currency: str = "SAT",
+    clock: str = "trust",
 ) -> str:
     """TOML for a desktop terminal (stdin keys, mock GPIO) using the sandbox at ``http_url``.
 
@@ -84,4 +85,9 @@ def sandbox_terminal_config(
         capture='capture_dir = "frames"\n' if display == "capture" else "",
         power=power,
         tips=_TIPS.format(recipient=tips_to) if tips_to else "",
+        clock=clock,
+        # A desktop's clock is right from boot; a test that plays a Pi's boot asks for "ntp".
+        clock_note="  # a desktop's clock is right from boot (a Pi waits for NTP)"
+        if clock == "trust"
+        else "",
     )

@@ -236,10 +236,17 @@ def _link_icon(
 
 
 def _battery_icon(
-    draw: ImageDraw.ImageDraw, right: int, y: int, h: int, battery: Battery, colours: Palette
+    draw: ImageDraw.ImageDraw,
+    right: int,
+    y: int,
+    h: int,
+    battery: Battery,
+    colours: Palette,
+    *,
+    percent: bool = True,
 ) -> int:
     face = font(max(8, h - 1))
-    label = f"{battery.percent}%" + ("+" if battery.charging else "")
+    label = f"{battery.percent}%" + ("+" if battery.charging else "") if percent else ""
     w = h * 2
     x = right - w
     draw.rectangle((x, y + 1, x + w - 3, y + h - 2), outline=colours.text)
@@ -266,6 +273,33 @@ def status_bar(
         x += int(text_width(draw, label, face)) + 2
         _link_icon(draw, x, (height - d) // 2, d, state, colours)
         x += d + 6
+    right = geometry.width - 1
     if status.battery is not None:
-        _battery_icon(draw, geometry.width - 1, 0, height, status.battery, colours)
+        # Sats in flight take the percentage's room (no bar has room for both): the gauge
+        # still shows the level, and the percentage returns once nothing is owed.
+        percent = status.in_flight_sats == 0
+        right = _battery_icon(
+            draw, geometry.width - 1, 0, height, status.battery, colours, percent=percent
+        )
+        right -= 3
+    if status.in_flight_sats > 0:
+        _in_flight(draw, x, right, status.in_flight_sats, face, colours)
     draw.line((0, height, geometry.width - 1, height), fill=colours.dim)
+
+
+def _in_flight(
+    draw: ImageDraw.ImageDraw,
+    left: int,
+    right: int,
+    sats: int,
+    face: Font,
+    colours: Palette,
+) -> None:
+    """The sats paid but not forwarded yet, right-aligned in the bar's free space, in words if
+    they fit (a narrow panel with a battery gets "owed", or the bare number)."""
+    amount = f"{sats:,}"
+    for label in (f"{amount} in flight", f"{amount} owed", amount):
+        width = int(text_width(draw, label, face))
+        if right - width >= left:
+            draw.text((right - width, 0), label, font=face, fill=colours.text)
+            return

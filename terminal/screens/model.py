@@ -27,6 +27,9 @@ class Status:
     pos: LinkState = LinkState.CONNECTING
     merchant: LinkState = LinkState.OFF
     battery: Battery | None = None
+    # Paid by customers, not yet forwarded to the merchant: shown until it is back to zero, so
+    # a stall on flaky data sees what the network still owes it.
+    in_flight_sats: int = 0
 
 
 @dataclass(frozen=True)

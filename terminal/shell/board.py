@@ -29,6 +29,10 @@ from terminal.links import LinkState
 log = logging.getLogger(__name__)
 
 _WAITING_FOR_CLOCK = "Waiting for the clock (time sync): no sale until it is right"
+# Neither the socket nor HTTP reaches Blink: on a stall that is the phone hotspot, nearly always.
+_NO_NETWORK = "No network: Blink cannot be reached"
+_FINDING_WALLETS = "finding the wallets"
+_ALSO_THE_CLOCK = "waiting for the clock (time sync)"
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ class LinkBoard:
         if self._journal_problem:
             return self._journal_problem
         if not self._wallets_known:
-            return self._wallets_problem or "finding the wallets"
+            return self._wallets_problem or _FINDING_WALLETS
         if not self._clock_synced:
             return _WAITING_FOR_CLOCK
         return None
@@ -139,19 +143,30 @@ class LinkBoard:
 
     def _update(self, reason: str) -> None:
         state = self._pos_state()
-        blocker = self._blocker()
-        if (
-            state is LinkState.CONNECTING
-            and blocker is not None
-            and blocker != "finding the wallets"
-        ):
-            reason = blocker  # what holds the sale back, not "connecting"
         if state is not self.links.pos:
-            self._log_change(self.links.pos, state, reason)
-        elif state.detects_payments or reason == self.links.pos_reason:
+            self._log_change(self.links.pos, state, reason)  # the log keeps the detail
+        shown = reason if state.detects_payments else self._waiting_for(state, reason)
+        if state is self.links.pos and (state.detects_payments or shown == self.links.pos_reason):
             # Same state: only a not-ready screen shows the reason, so only there is it news.
             return
-        self._publish(state, reason)
+        self._publish(state, shown)
+
+    def _waiting_for(self, state: LinkState, reason: str) -> str:
+        """What a not-ready screen says: everything the first sale waits for, in few words.
+
+        A stall booting on a phone hotspot waits for two things at once, the network and the
+        clock; the screen names both, so the merchant knows which one is still missing.
+        """
+        blocker = self._blocker()
+        if blocker not in (None, _FINDING_WALLETS, _WAITING_FOR_CLOCK):
+            return blocker  # an operator's problem (journal, wallets): nothing else matters
+        if state is LinkState.DOWN:
+            reason = _NO_NETWORK
+        elif state is LinkState.CONNECTING and blocker == _WAITING_FOR_CLOCK:
+            reason = ""  # detection works: only the clock is missing
+        if not self._clock_synced:
+            reason = f"{reason}; {_ALSO_THE_CLOCK}" if reason else _WAITING_FOR_CLOCK
+        return reason
 
     def _publish(self, pos: LinkState, pos_reason: str) -> None:
         links = Links(pos, pos_reason, self._merchant, self._merchant_reason)

@@ -39,7 +39,7 @@ async def watch_clock(
     report: Callable[[bool], None],
     *,
     synchronised: Callable[[], bool] = kernel_says_synchronised,
-    every: float = 2.0,
+    every: float = 1.0,
 ) -> None:
     """Report whether the clock is synchronised, until it is (then once more, and stop)."""
     if synchronised():

@@ -11,6 +11,7 @@ money path, and only then starts the tasks:
     receipts       ReceiptDesk.run            optional: a receipt per forwarded sale
     display        ScreenKeeper.run           countdown and animation ticks; frames on one thread
     power          Terminal._battery          battery gauge into the status bar
+    in flight      InFlight.run               sats paid, not yet forwarded, into the status bar
     watchdog       systemd.watchdog           WATCHDOG=1 only while the loop turns
     readiness      Terminal._readiness        READY=1 once detection is live (or a deadline)
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import time
@@ -35,7 +37,7 @@ from terminal.blink.http import BlinkHttp
 from terminal.blink.reconnect import ConnectionBudget
 from terminal.blink.socket import BlinkSocket
 from terminal.config import Config
-from terminal.errors import IllegalTransition, JournalError, TerminalError
+from terminal.errors import BlinkError, IllegalTransition, JournalError, TerminalError
 from terminal.flow import (
     CancelSale,
     CancelTimer,
@@ -48,6 +50,7 @@ from terminal.flow import (
     Link,
     LinkChanged,
     Machine,
+    PaymentReceived,
     Reconnect,
     Show,
     SignalError,
@@ -75,9 +78,10 @@ from terminal.money.policy import ForwardOutcome, ForwardResult
 from terminal.money.texts import forward_event
 from terminal.money.worker import JournalThread
 from terminal.receipts.desk import ReceiptDesk
-from terminal.screens.model import Closed, Status
+from terminal.screens.model import Closed
 from terminal.shell.board import LinkBoard, Links
-from terminal.shell.clockwatch import watch_clock
+from terminal.shell.clockwatch import kernel_says_synchronised, watch_clock
+from terminal.shell.inflight import InFlight
 from terminal.shell.menu import MenuDesk, build_till
 from terminal.shell.merchant import MerchantLink
 from terminal.shell.peripherals import Peripherals
@@ -91,6 +95,9 @@ E = TypeVar("E", bound=BaseException)
 # systemd gets READY=1 at the latest this long after start, with a STATUS saying why detection
 # is not live: a terminal stuck "activating" would be restarted in a loop, which helps nobody.
 READY_DEADLINE_SECONDS = 60.0
+# While Blink's HTTP side fails and sales wait to be forwarded, it is asked something cheap this
+# often, so the first answer forwards them at once instead of after a backoff of minutes.
+PROBE_SECONDS = 5.0
 EXIT_FAILED = 1
 
 _STATUS_WORDS = {
@@ -116,8 +123,10 @@ class Terminal:
         ready_deadline: float = READY_DEADLINE_SECONDS,
         liveness_timeout: float = 75.0,
         open_journal: Callable[[Path], JournalThread] = JournalThread.start,
+        clock_synchronised: Callable[[], bool] = kernel_says_synchronised,
     ) -> None:
         self._config = config
+        self._clock_synchronised = clock_synchronised
         self._hw = peripherals
         self._clock = clock
         self._ready_deadline = ready_deadline
@@ -139,6 +148,10 @@ class Terminal:
                 has_printer=config.receipts.enabled,
             )
         )
+        self._in_flight: InFlight | None = None  # made once the journal is open
+        # What to do once Blink is reachable again; set once the money path is built.
+        self._on_reachable: tuple[Callable[[], None], ...] = ()
+        self._http_failing = False  # the last BlinkPOS HTTP call got no answer
         self._menu: MenuDesk | None = None  # made once the money path exists
         self._receipts: ReceiptDesk | None = None
         # The view's clock is monotonic: countdowns never follow a wall-clock jump.
@@ -156,6 +169,8 @@ class Terminal:
 
     def emit(self, event: Event) -> None:
         """Queue ``event`` for the flow (call on the loop thread only)."""
+        if isinstance(event, PaymentReceived) and self._in_flight is not None:
+            self._in_flight.nudge()  # a customer's sats are now owed to the merchant
         self._queue.put_nowait(event)
 
     def press(self, key: Key) -> None:
@@ -175,13 +190,32 @@ class Terminal:
         if links.merchant in (LinkState.DOWN, LinkState.REJECTED, LinkState.FAULT):
             text += f"; merchant {links.merchant.value}"
         systemd.notify(f"STATUS={text}")
-        self._screen.status(Status(links.pos, links.merchant, self._screen.current_status.battery))
+        shown = self._screen.current_status
+        self._screen.status(dataclasses.replace(shown, pos=links.pos, merchant=links.merchant))
         self._hw.show_links(links.pos, links.merchant)
         if links.pos.detects_payments:
             self._ready.set()
+        if before.pos is LinkState.DOWN and links.pos is not LinkState.DOWN:
+            self._reachable_again()
+
+    def _http_reached(self, answered: bool) -> None:
+        """Any BlinkPOS HTTP call's fate: the first answer after failures means Blink is back."""
+        if answered and self._http_failing:
+            self._reachable_again()
+        self._http_failing = not answered
+
+    def _reachable_again(self) -> None:
+        # Blink is reachable again (the hotspot is back, or the HTTP path): payments made
+        # meanwhile are looked for now, and every paid sale waiting out a backoff (which grows
+        # to minutes over a long gap) is forwarded now. Safe: a forward woken early asks Blink
+        # for the merchant invoice's status before it pays again.
+        for action in self._on_reachable:
+            action()
 
     def _forward_result(self, result: ForwardResult) -> None:
         # The forwarder has logged what happened; here the merchant's screen learns of it.
+        if self._in_flight is not None:
+            self._in_flight.nudge()
         event = forward_event(result)
         if result.outcome is ForwardOutcome.FORWARDED and self._receipts is not None:
             self._receipts.forwarded(result.sale_id)  # the journal says forwarded by now
@@ -238,6 +272,7 @@ class Terminal:
             self._config.blinkpos.key,
             key_name="BlinkPOS",
             timeout=blink.timeout_seconds,
+            on_reach=self._http_reached,
         )
         merchant_http = self._merchant_http()
         money = MoneyPath.build(
@@ -252,6 +287,8 @@ class Terminal:
             merchant_http=merchant_http,
         )
         merchant = None if merchant_http is None else self._merchant_link(journal, merchant_http)
+        self._in_flight = InFlight(journal, self._screen.in_flight)
+        self._on_reachable = (money.detection.catch_up, money.forwarder.retry_now)
         self._menu, self._receipts = build_till(
             self._config, journal, money.forwarder, self.emit, merchant, self._clock
         )
@@ -263,11 +300,16 @@ class Terminal:
                         money.run(self._config, pos_http, self._board, forward=ours), name="money"
                     )
                     if self._config.terminal.clock == "ntp":
-                        group.create_task(watch_clock(self._board.clock), name="clock")
+                        group.create_task(
+                            watch_clock(self._board.clock, synchronised=self._clock_synchronised),
+                            name="clock",
+                        )
                     group.create_task(self._flow(group, money, merchant), name="flow")
                     group.create_task(self._keypad(), name="keypad")
                     group.create_task(self._screen.run(), name="display")
                     group.create_task(self._battery(), name="power")
+                    group.create_task(self._in_flight.run(), name="in flight")
+                    group.create_task(self._probe_while_owed(pos_http), name="probe")
                     group.create_task(systemd.watchdog(self._healthy), name="watchdog")
                     group.create_task(self._readiness(), name="readiness")
                     if merchant is not None:
@@ -435,6 +477,15 @@ class Terminal:
             why = f"payment detection not live after {self._ready_deadline:.0f} s ({state})"
             systemd.notify("READY=1", f"STATUS={why}")
             log.warning("%s", why)
+
+    async def _probe_while_owed(self, http: BlinkHttp) -> None:
+        """Ask Blink the price every few seconds while its HTTP fails and sats are in flight."""
+        while True:
+            await asyncio.sleep(PROBE_SECONDS)
+            if self._http_failing and self._screen.current_status.in_flight_sats > 0:
+                # The answer matters only to _http_reached; a failure is already known.
+                with contextlib.suppress(BlinkError):
+                    await http.realtime_price()
 
     async def _battery(self) -> None:
         while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -50,7 +51,12 @@ class ScreenKeeper:
 
     def battery(self, battery: Battery | None) -> None:
         """Update the battery slot."""
-        self.status(Status(self._status.pos, self._status.merchant, battery))
+        self.status(dataclasses.replace(self._status, battery=battery))
+
+    def in_flight(self, sats: int) -> None:
+        """Update the sats paid but not yet forwarded."""
+        if sats != self._status.in_flight_sats:
+            self.status(dataclasses.replace(self._status, in_flight_sats=sats))
 
     @property
     def current_status(self) -> Status:

@@ -91,3 +91,34 @@ def test_unreachable_and_reachable_again_are_logged_once_each(
     lines = [r.getMessage() for r in caplog.records]
     assert sum("unreachable" in line for line in lines) == 1
     assert sum("reachable again" in line for line in lines) == 1
+
+
+def test_a_stall_booting_offline_is_told_it_waits_for_the_network_and_the_clock() -> None:
+    seen: list[Links] = []
+    board = LinkBoard(seen.append, merchant=False)
+    board.clock(False)
+    board.pos_socket(LinkState.DOWN, "cannot reach Blink (did not receive a valid HTTP response)")
+    board.pos_http_failed("cannot reach Blink to read the account (ConnectError)")
+    assert board.links.pos is LinkState.DOWN
+    assert board.links.pos_reason.startswith("No network")
+    assert "waiting for the clock" in board.links.pos_reason
+    # Another retry failing another way is no news: the screen is not redrawn for it.
+    count = len(seen)
+    board.pos_socket(LinkState.DOWN, "cannot reach Blink (ConnectionRefusedError)")
+    assert len(seen) == count
+    # The hotspot comes up: only the clock is missing now.
+    board.pos_socket(LinkState.UP, "connected")
+    board.pos_http_answered()
+    board.wallets_found()
+    assert board.links.pos is LinkState.CONNECTING
+    assert board.links.pos_reason.startswith("Waiting for the clock")
+    assert "network" not in board.links.pos_reason
+    board.clock(True)
+    assert board.links.pos is LinkState.UP
+
+
+def test_with_the_clock_right_an_offline_stall_says_no_network_only() -> None:
+    board = board_with_wallets([])
+    board.pos_socket(LinkState.DOWN, "dropped")
+    board.pos_http_failed("cannot reach Blink to read the account (ConnectError)")
+    assert board.links.pos_reason == "No network: Blink cannot be reached"

@@ -448,3 +448,32 @@ async def test_no_error_text_ever_holds_the_key() -> None:
                 await call
             assert KEY_VALUE not in str(caught.value)
             assert KEY_VALUE not in repr(caught.value)
+
+
+async def test_every_call_tells_the_listener_whether_blink_answered_at_all() -> None:
+    heard: list[bool] = []
+    fail: list[BaseException] = [httpx.ConnectError("refused")]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if fail:
+            raise fail.pop()
+        return httpx.Response(200, json={"errors": [{"message": "no such invoice"}]})
+
+    http = BlinkHttp(
+        URL,
+        Secret("BlinkPOS", KEY_VALUE),
+        transport=httpx.MockTransport(handler),
+        on_reach=heard.append,
+    )
+    with pytest.raises(BlinkUnreachable):
+        await http.invoice_status("ab")
+    # An answer that is an error is still an answer: the network and Blink are there.
+    with pytest.raises(BlinkError):
+        await http.invoice_status("ab")
+    assert heard == [False, True]
+    broken = BlinkHttp(
+        URL, None, transport=httpx.MockTransport(answering({}, 503)), on_reach=heard.append
+    )
+    with pytest.raises(BlinkUnreachable):
+        await broken.realtime_price()
+    assert heard == [False, True, False]  # a 5xx: Blink itself is down

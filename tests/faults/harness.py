@@ -176,11 +176,12 @@ class Harness:
             self._reap()
             raise
 
-    def open_sale(self, amount: int, tip_key: str = "") -> JournalSale:
+    def open_sale(self, amount: int, tip_key: str = "", timeout: float = 20.0) -> JournalSale:
         """Type ``amount`` and OK (then ``tip_key`` on the tip screen); the journaled sale once
         all its invoices are journaled.
 
-        Raises TerminalDied if the terminal dies first (a crash point in the sale's opening).
+        Raises TerminalDied if the terminal dies first (a crash point in the sale's opening),
+        AssertionError if none is journaled within ``timeout`` (scaled) seconds.
         """
         before = set(self.journal())
         self.type(f"c{amount}\n{tip_key}")
@@ -191,7 +192,7 @@ class Harness:
             found[:] = [s for s in new if s.pos_hash is not None]
             return bool(found)
 
-        self.wait_for(journaled, f"the invoices of a {amount} sats sale")
+        self.wait_for(journaled, f"the invoices of a {amount} sats sale", timeout)
         return found[0]
 
     def pay(self, sale: JournalSale) -> str:

@@ -181,3 +181,27 @@ def test_a_menu_page_draws_its_lines(geometry: Geometry) -> None:
     empty = render(View(TillMenu("Today", ()), now=NOW), geometry)
     one_line = render(View(TillMenu("Today", ("2 paid of 3 sales",)), now=NOW), geometry)
     assert empty.tobytes() != one_line.tobytes()
+
+
+@pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=gid)
+@pytest.mark.parametrize("battery", [None, Battery(67)], ids=["mains", "battery"])
+def test_the_sats_in_flight_show_in_the_bar_beside_links_and_battery(
+    geometry: Geometry, battery: Battery | None
+) -> None:
+    def bar_of(sats: int) -> Image.Image:
+        status = Status(LinkState.DEGRADED, LinkState.UP, battery, in_flight_sats=sats)
+        height = sizes(geometry).bar
+        return render(View(Idle("Shop"), status, now=NOW), geometry).crop(
+            (0, 0, geometry.width, height)
+        )
+
+    none, some, more = bar_of(0), bar_of(2100), bar_of(2200)
+    assert none.tobytes() != some.tobytes(), "nothing drawn for 2,100 sats in flight"
+    assert some.tobytes() != more.tobytes(), "the figure itself is not drawn"
+    # The link icons and the battery keep their places: the figure goes between them.
+    height = sizes(geometry).bar
+    icons = (0, 0, 3 * height + 16, height)
+    assert none.crop(icons).tobytes() == some.crop(icons).tobytes()
+    if battery is not None:
+        gauge = (geometry.width - 2 * height, 0, geometry.width, height)
+        assert none.crop(gauge).tobytes() == some.crop(gauge).tobytes()
