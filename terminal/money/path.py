@@ -85,7 +85,7 @@ class MoneyPath:
         forwarder = Forwarder(
             journal, http, wallets, destination, clock=clock, on_result=on_forward
         )
-        settler = Settler(journal, emit, forwarder.wake, clock)
+        settler = Settler(journal, emit, forwarder.wake, clock, payer=forwarder)
         detection = Detection(journal, http, open_socket, settler, board, clock=clock)
         rates = None
         if config.terminal.currency != SATS:
