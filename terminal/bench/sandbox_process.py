@@ -84,6 +84,11 @@ class SandboxProcess:
         """
         return [(r["at"], r["wallet_id"]) for r in self._get("ledger")["payRequests"]]
 
+    def arrivals(self, operation: str) -> list[float]:
+        """When the latest HTTP requests named ``operation`` reached the sandbox
+        (``time.monotonic()`` there, before any injected latency, before they were parsed)."""
+        return [at for name, at in self._get("stats")["arrivals"] if name == operation]
+
     def close(self) -> None:
         """Stop the sandbox and remove its keys."""
         if self._proc.poll() is None:

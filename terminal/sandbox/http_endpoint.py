@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -112,6 +113,7 @@ class HttpEndpoint:
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         faults = self.sb.faults
+        arrived_at = time.monotonic()  # what a benchmark calls "the request reached Blink"
         if faults.latency > 0:
             await self.sb.wait(faults.latency)
         try:
@@ -139,7 +141,7 @@ class HttpEndpoint:
             if operation is not None and operation.name is not None:
                 named = operation.name.value
                 operations.add(named)
-        self.sb.stats.count_http(named)
+        self.sb.stats.count_http(named, arrived_at)
         fault = faults.take(operations)
         if fault is not None and not fault.execute:
             return await self._fail(request, fault)

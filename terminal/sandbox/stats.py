@@ -1,14 +1,16 @@
 """What the sandbox has served: HTTP requests per operation, sockets, subscriptions.
 
 Tests count the terminal's calls with it (per idle hour, per sale) to keep it within Blink's
-rate limits (API-NOTES §6).
+rate limits (API-NOTES §6). Benchmarks read when the latest requests arrived: the time a request
+reached the sandbox, before its injected latency and its own parsing (several ms of graphql-core).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 
 ANONYMOUS = "(anonymous)"
+ARRIVALS_KEPT = 200  # the latest requests' arrival times: enough for a benchmark's one sale
 
 
 class Stats:
@@ -20,10 +22,16 @@ class Stats:
         self.ws_connections = 0
         self.price_rounds = 0  # rounds of the price ticker, published or (stale) not
         self.price_ticks = 0  # rounds that published prices
+        # (operation, time.monotonic()) of the latest HTTP requests, as they reached the sandbox.
+        self.arrivals: deque[tuple[str, float]] = deque(maxlen=ARRIVALS_KEPT)
 
-    def count_http(self, operation: str | None) -> None:
-        """One ``POST /graphql``, by its operation name."""
-        self.http[operation or ANONYMOUS] += 1
+    def count_http(self, operation: str | None, arrived_at: float | None = None) -> None:
+        """One ``POST /graphql``, by its operation name; ``arrived_at``: ``time.monotonic()``
+        when it reached the sandbox (before any injected latency, before it was parsed)."""
+        name = operation or ANONYMOUS
+        self.http[name] += 1
+        if arrived_at is not None:
+            self.arrivals.append((name, arrived_at))
 
     def count_subscription(self, operation: str | None) -> None:
         """One ``subscribe`` message, by its operation name."""
@@ -39,6 +47,7 @@ class Stats:
         self.subscriptions.clear()
         self.ws_connections = 0
         self.price_rounds = self.price_ticks = 0
+        self.arrivals.clear()
 
     def describe(self) -> dict[str, object]:
         """The counters, for ``GET /control/stats``."""
@@ -49,4 +58,5 @@ class Stats:
             "subscriptions": dict(self.subscriptions),
             "priceRounds": self.price_rounds,
             "priceTicks": self.price_ticks,
+            "arrivals": [list(a) for a in self.arrivals],
         }
