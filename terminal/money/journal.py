@@ -285,11 +285,15 @@ class Journal:
                 return Receipt(sale)
             received = self._load(cur, sale.id)
             planned = None if plan is None or self._has_attempts(cur, sale.id) else plan(received)
-            if planned is not None:
+            if planned is not None and _is_current(received, planned):
                 attempt = self._insert_attempt(
                     cur, received, planned.invoice_hash, now, planned.blink_now
                 )
                 first = JournaledPay(planned.role, planned.invoice_hash, attempt)
+            elif planned is not None:
+                # Never expected (the plan judged this very sale): the payment is journaled
+                # all the same, and the forwarder takes its ordinary path.
+                log.error("sale %s: a planned pay request names no current invoice", sale.id)
         log.info("sale %s: %s -> %s", sale.id, sale.state.value, SaleState.RECEIVED.value)
         return Receipt(found, received, first)
 
@@ -687,6 +691,13 @@ class Journal:
             replaced_tips=tuple(tip_replaced),
             fiat=None if row[16] is None else FiatAmount(row[16], row[17], row[18] or 0, row[19]),
         )
+
+
+def _is_current(sale: Sale, planned: FirstPay) -> bool:
+    """True if ``planned`` names the current invoice of its payout of ``sale``."""
+    payout = sale.payout(planned.role)
+    invoice = None if payout is None else payout.invoice
+    return invoice is not None and invoice.hash == planned.invoice_hash
 
 
 def _receiving_writes(sale: Sale, paid_sats: int | None) -> bool:
