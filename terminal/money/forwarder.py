@@ -186,10 +186,12 @@ class Forwarder:
 
     def first_pay_plan(self) -> FirstPayPlanner | None:
         """What a just-received sale's first pay request needs, as known now (no network);
-        None while Blink's time or nodes are unknown (then the sale takes the ordinary path)."""
+        None while Blink's time or nodes are unknown (then the sale takes the ordinary path),
+        and while :meth:`run` is not running (nothing would send it: a journal that is not
+        this device's is not forwarded from, so it gets no attempts either)."""
         now = self._api.blink_now()
         nodes = self._destination.known_nodes()
-        if now is None or nodes is None:
+        if self._group is None or now is None or nodes is None:
             return None
         return FirstPayPlanner(now, nodes, self._destination.verifies_owner, self._config)
 
