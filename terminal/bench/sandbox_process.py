@@ -84,10 +84,10 @@ class SandboxProcess:
         """
         return [(r["at"], r["wallet_id"]) for r in self._get("ledger")["payRequests"]]
 
-    def arrivals(self, operation: str) -> list[float]:
-        """When the latest HTTP requests named ``operation`` reached the sandbox
-        (``time.monotonic()`` there, before any injected latency, before they were parsed)."""
-        return [at for name, at in self._get("stats")["arrivals"] if name == operation]
+    def served(self) -> list[tuple[str, float, float | None]]:
+        """The latest HTTP requests: (operation, when it reached the sandbox, when the sandbox
+        answered it), ``time.monotonic()`` there; arrival is before any injected latency."""
+        return [(name, at, done) for name, at, done in self._get("stats")["served"]]
 
     def close(self) -> None:
         """Stop the sandbox and remove its keys."""
