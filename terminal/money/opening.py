@@ -41,11 +41,6 @@ from terminal.money.worker import JournalThread
 
 log = logging.getLogger(__name__)
 
-# A QR is laid out ahead (see SaleMaker.create) only when the journal's last commit took this
-# long: then the next one leaves the display thread that much time while the loop waits. On a
-# fast disk the layout would instead hold the GIL while the loop hands the QR over.
-PREPARE_WHEN_COMMITS_TAKE = 0.010
-
 
 @dataclass(frozen=True)
 class Priced:
@@ -74,7 +69,6 @@ class SaleMaker:
         rates: RateKeeper | None = None,
         fraction_digits: int = 0,
         prepare_qr: Callable[[str], None] | None = None,
-        prepare_when_commits_take: float = PREPARE_WHEN_COMMITS_TAKE,
     ) -> None:
         self._journal = journal
         self._http = http
@@ -90,7 +84,6 @@ class SaleMaker:
         self._fraction_digits = fraction_digits
         # Lays a QR out ahead, off the loop, never showing it: see create().
         self._prepare_qr = prepare_qr
-        self._prepare_when = prepare_when_commits_take
 
     async def create(self, amount: int, request: int, tip: int = 0) -> None:
         """Make the sale's invoices and answer with exactly one event carrying ``request``.
@@ -105,7 +98,6 @@ class SaleMaker:
             self._failed(None, exc, request)
             return
         tip_wallet = wallets.tip if priced.tip_sats and wallets.tip else None
-        began = time.monotonic()
         try:
             sale = await self._journal.call(
                 Journal.begin_sale,
@@ -123,7 +115,6 @@ class SaleMaker:
             self._storage_failed(None, exc, request)
             return
         crashpoints.crashpoint(crashpoints.AFTER_BEGIN_SALE)
-        commit_took = time.monotonic() - began
         payouts = {p.role: p for p in sale.payouts()}
         try:
             made = await self._make_all(sale.id, priced.total_sats, payouts, wallets)
@@ -134,11 +125,10 @@ class SaleMaker:
             self._failed(sale.id, exc, request)
             return
         pos, merchant, tip_invoice = made
-        if self._prepare_qr is not None and commit_took >= self._prepare_when:
+        if self._prepare_qr is not None:
             # The QR's layout (segno's mask choice: 11 ms here, tens on a Pi Zero) is worked
-            # out on the display thread while the journal write below waits on a slow disk
-            # (as slow as begin_sale's was), so the frame follows the QR screen sooner. Only
-            # laid out: shown once journaled.
+            # out on the display thread while the journal write below waits on the disk, so
+            # the frame follows the QR screen sooner. Only laid out: shown once journaled.
             self._prepare_qr(pos.payment_request)
         # Durable before the QR can be shown: a payment to an invoice the journal does not know
         # would never be forwarded.

@@ -34,7 +34,6 @@ def _maker(
     thread: JournalThread,
     emit: Callable[[Event], None],
     prepare_qr: Callable[[str], None] | None = None,
-    prepare_when: float = 0.0,  # however fast this disk is
 ) -> SaleMaker:
     wallets = Wallets(pos=sandbox.wallet_id("blinkpos"), merchant=sandbox.wallet_id("merchant"))
     return SaleMaker(
@@ -47,7 +46,6 @@ def _maker(
         memo="Shop",
         expiry_minutes=15,
         prepare_qr=prepare_qr,
-        prepare_when_commits_take=prepare_when,
     )
 
 
@@ -161,22 +159,3 @@ async def test_the_qr_is_prepared_while_its_invoices_are_journaled_and_never_for
     assert len(heard) == 1
     # Once, for the shown sale's POS invoice, while that sale was still journaled "new".
     assert prepared == [(heard[0].payment_request, [SaleState.NEW])]
-
-
-async def test_a_qr_is_not_prepared_when_the_disk_leaves_no_time_for_it(
-    sandbox: Sandbox, tmp_path: Path
-) -> None:
-    """Laid out ahead only while a slow commit keeps the loop waiting: a fast one would let the
-    layout hold the GIL just as the loop hands the QR over."""
-    http = BlinkHttp(sandbox.http_url, Secret("BlinkPOS", sandbox.keys["blinkpos"]))
-    thread = JournalThread.start(tmp_path)
-    prepared: list[str] = []
-    heard: list[Event] = []
-    maker = _maker(sandbox, http, thread, heard.append, prepared.append, prepare_when=3600.0)
-    try:
-        await maker.create(2100, request=1)
-    finally:
-        await http.aclose()
-        thread.close()
-    assert [type(e) for e in heard] == [InvoicesCreated]
-    assert prepared == []
