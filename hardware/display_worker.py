@@ -5,10 +5,6 @@ and luma devices are not thread-safe, so the asyncio side only hands over the la
 returns at once. Views that compare equal are dropped before rendering; frames whose bytes equal
 the last written frame are dropped before the bus. A view superseded before the worker got to
 it is never drawn: only the newest picture matters.
-
-A view may also be *prepared*: rendered ahead, while the thread is otherwise idle, and thrown
-away, never written to the panel. Rendering fills the caches a later frame of the same screen
-draws from (a QR's layout: 11 ms here, tens of ms on a Pi Zero), so that frame comes sooner.
 """
 
 from __future__ import annotations
@@ -37,7 +33,6 @@ class DisplayWorker(Generic[V]):
         self._render = render
         self._cond = threading.Condition()
         self._pending: object = _NOTHING
-        self._prepare: object = _NOTHING  # rendered when nothing is pending, then dropped
         self._last_view: object = _NOTHING
         self._last_frame: tuple[str, tuple[int, int], bytes] | None = None
         self._busy = False
@@ -61,22 +56,11 @@ class DisplayWorker(Generic[V]):
             self._pending = view
             self._cond.notify()
 
-    def prepare(self, view: V) -> None:
-        """Render ``view`` ahead when idle, never drawing it (fills caches); never blocks."""
-        with self._cond:
-            if self._failure is not None or self._closing:
-                return
-            self._prepare = view
-            self._cond.notify()
-
     def wait_idle(self, timeout: float) -> bool:
         """Block until every queued view is drawn (or dropped); False on timeout."""
         with self._cond:
             return self._cond.wait_for(
-                lambda: (
-                    (self._pending is _NOTHING and self._prepare is _NOTHING and not self._busy)
-                    or self._failure is not None
-                ),
+                lambda: (self._pending is _NOTHING and not self._busy) or self._failure is not None,
                 timeout,
             )
 
@@ -94,22 +78,7 @@ class DisplayWorker(Generic[V]):
     def _run(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(
-                    lambda: (
-                        self._pending is not _NOTHING
-                        or self._prepare is not _NOTHING
-                        or self._closing
-                    )
-                )
-                if self._pending is _NOTHING and self._prepare is not _NOTHING:
-                    ahead, self._prepare = self._prepare, _NOTHING
-                    self._busy = True
-                else:
-                    ahead = _NOTHING
-            if ahead is not _NOTHING:
-                self._prepare_now(ahead)
-                continue
-            with self._cond:
+                self._cond.wait_for(lambda: self._pending is not _NOTHING or self._closing)
                 if self._pending is _NOTHING:
                     return
                 view, self._pending = self._pending, _NOTHING
@@ -127,15 +96,6 @@ class DisplayWorker(Generic[V]):
                 self._last_view = view
                 self._busy = False
                 self._cond.notify_all()
-
-    def _prepare_now(self, view: object) -> None:
-        try:
-            self._render(view)  # type: ignore[arg-type]
-        except Exception:  # the real frame will fail the same way, and say so
-            log.debug("preparing a view failed", exc_info=True)
-        with self._cond:
-            self._busy = False
-            self._cond.notify_all()
 
     def _draw(self, view: V) -> None:
         image = self._render(view)

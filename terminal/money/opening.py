@@ -68,7 +68,6 @@ class SaleMaker:
         max_amount_sats: int = 100_000_000,
         rates: RateKeeper | None = None,
         fraction_digits: int = 0,
-        prepare_qr: Callable[[str], None] | None = None,
     ) -> None:
         self._journal = journal
         self._http = http
@@ -82,8 +81,6 @@ class SaleMaker:
         self._max_sats = max_amount_sats
         self._rates = rates  # None: amounts are typed in sats
         self._fraction_digits = fraction_digits
-        # Lays a QR out ahead, off the loop, never showing it: see create().
-        self._prepare_qr = prepare_qr
 
     async def create(self, amount: int, request: int, tip: int = 0) -> None:
         """Make the sale's invoices and answer with exactly one event carrying ``request``.
@@ -125,11 +122,6 @@ class SaleMaker:
             self._failed(sale.id, exc, request)
             return
         pos, merchant, tip_invoice = made
-        if self._prepare_qr is not None:
-            # The QR's layout (segno's mask choice: 11 ms here, tens on a Pi Zero) is worked
-            # out on the display thread while the journal write below waits on the disk, so
-            # the frame follows the QR screen sooner. Only laid out: shown once journaled.
-            self._prepare_qr(pos.payment_request)
         # Durable before the QR can be shown: a payment to an invoice the journal does not know
         # would never be forwarded.
         try:

@@ -74,13 +74,11 @@ class MoneyPath:
         on_forward: Callable[[ForwardResult], None],
         clock: Callable[[], float] = time.time,
         merchant_http: InvoiceOwner | None = None,
-        prepare_qr: Callable[[str], None] | None = None,
     ) -> MoneyPath:
         """Wire the parts (no I/O: nothing runs until :meth:`run`).
 
         ``merchant_http``: the merchant's READ-key client, when configured: it confirms each
         merchant invoice belongs to the merchant before the terminal pays it.
-        ``prepare_qr``: lays out a checked invoice's QR ahead (never shows it); see SaleMaker.
         """
         wallets = WalletBook()
         destination = Destination(http, merchant_http)
@@ -105,7 +103,6 @@ class MoneyPath:
             max_amount_sats=config.terminal.max_amount_sats,
             rates=rates,
             fraction_digits=config.terminal.fraction_digits,
-            prepare_qr=prepare_qr,
         )
         return cls(journal, wallets, opener, detection, forwarder, rates)
 

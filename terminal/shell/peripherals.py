@@ -112,10 +112,6 @@ class Peripherals:
         """Hand ``view`` to the display thread (never blocks on the bus)."""
         self.worker.show(view)
 
-    def prepare_view(self, view: View) -> None:
-        """Have the display thread render ``view`` ahead and drop it (it fills caches)."""
-        self.worker.prepare(view)
-
     async def keys(self) -> AsyncIterator[Key]:
         """Key presses for the flow; unmapped keys go to ``on_unmapped`` (the demo's pay key)."""
         async for press in self._keypad.keys():

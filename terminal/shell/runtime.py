@@ -142,7 +142,7 @@ class Terminal:
         self._menu: MenuDesk | None = None  # made once the money path exists
         self._receipts: ReceiptDesk | None = None
         # The view's clock is monotonic: countdowns never follow a wall-clock jump.
-        self._screen = ScreenKeeper(peripherals.show_view, prepare_view=peripherals.prepare_view)
+        self._screen = ScreenKeeper(peripherals.show_view)
         self._timers = Timers(self.emit)
         self._ready = asyncio.Event()
         has_merchant = config.merchant.key is not None
@@ -250,7 +250,6 @@ class Terminal:
             self._forward_result,
             self._clock,
             merchant_http=merchant_http,
-            prepare_qr=self._screen.prepare_qr,
         )
         merchant = None if merchant_http is None else self._merchant_link(journal, merchant_http)
         self._menu, self._receipts = build_till(

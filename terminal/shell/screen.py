@@ -22,14 +22,9 @@ class ScreenKeeper:
     """
 
     def __init__(
-        self,
-        show_view: Callable[[View], None],
-        clock: Callable[[], float] = time.monotonic,
-        *,
-        prepare_view: Callable[[View], None] | None = None,
+        self, show_view: Callable[[View], None], clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._show_view = show_view
-        self._prepare_view = prepare_view
         self._clock = clock
         self._screen: Screen | None = None
         self._status = Status()
@@ -47,17 +42,6 @@ class ScreenKeeper:
         self._screen = screen
         self._frame = 0
         self._push()
-
-    def prepare_qr(self, payment_request: str) -> None:
-        """Have the display lay out the QR of ``payment_request`` ahead, never showing it.
-
-        Any amount and countdown will do: the QR's boxes depend on the panel, not the text.
-        """
-        if self._prepare_view is None:
-            return
-        now = float(math.floor(self._clock()))
-        screen = ShowInvoice(payment_request, 0, now)
-        self._prepare_view(View(screen, self._status, now, 0))
 
     def status(self, status: Status) -> None:
         """Update the status bar (links, battery)."""

@@ -46,30 +46,23 @@ def picture(n: int) -> Image.Image:
     return image
 
 
-class RecordingRender:
-    """A render function that notes every view it renders; ``divide``: views per picture."""
-
-    def __init__(self, divide: int = 1) -> None:
-        self.views: list[int] = []
-        self._divide = divide
-
-    def __call__(self, view: int) -> Image.Image:
-        self.views.append(view)
-        return picture(view // self._divide)
-
-
 def test_worker_writes_only_changed_frames() -> None:
     device = CountingDummy(width=128, height=128, mode="RGB")
-    renders = RecordingRender(10)  # views 10 and 11 draw the same picture
-    worker = DisplayWorker(device, renders)
+    renders: list[int] = []
+
+    def render(view: int) -> Image.Image:
+        renders.append(view)
+        return picture(view // 10)  # views 10 and 11 draw the same picture
+
+    worker = DisplayWorker(device, render)
     try:
         for view in (10, 10, 10):
             worker.show(view)
             assert worker.wait_idle(scaled(2))
-        assert renders.views == [10], "an equal view is not even rendered"
+        assert renders == [10], "an equal view is not even rendered"
         worker.show(11)
         assert worker.wait_idle(scaled(2))
-        assert renders.views == [10, 11]
+        assert renders == [10, 11]
         assert device.writes == 1, "an identical frame never reaches the bus"
         worker.show(20)
         assert worker.wait_idle(scaled(2))
@@ -94,63 +87,6 @@ def test_show_never_waits_for_a_slow_panel_and_keeps_only_the_newest() -> None:
         assert device.image.tobytes() == picture(4).tobytes()
     finally:
         device.gate.set()
-        worker.close()
-
-
-def test_a_prepared_view_is_rendered_but_never_reaches_the_panel() -> None:
-    device = CountingDummy(width=128, height=128, mode="RGB")
-    renders = RecordingRender()
-    worker = DisplayWorker(device, renders)
-    try:
-        worker.show(1)
-        assert worker.wait_idle(scaled(2))
-        worker.prepare(2)
-        assert worker.wait_idle(scaled(2)), "waiting for idle includes a prepared view"
-        assert renders.views == [1, 2], "the prepared view was rendered (its caches filled)"
-        assert device.writes == 1, "but never written to the panel"
-        assert device.image.tobytes() == picture(1).tobytes()
-        worker.show(2)  # shown for real later: drawn like any other view
-        assert worker.wait_idle(scaled(2))
-        assert device.writes == 2
-        assert device.image.tobytes() == picture(2).tobytes()
-    finally:
-        worker.close()
-
-
-def test_a_view_to_show_goes_before_one_to_prepare() -> None:
-    device = CountingDummy(width=128, height=128, mode="RGB")
-    device.gate = threading.Event()
-    renders = RecordingRender()
-    worker = DisplayWorker(device, renders)
-    try:
-        worker.show(1)
-        assert device.entered.wait(scaled(2))  # busy writing view 1
-        worker.prepare(9)
-        worker.show(2)
-        device.gate.set()
-        assert worker.wait_idle(scaled(2))
-        assert renders.views == [1, 2, 9]
-        assert device.image.tobytes() == picture(2).tobytes()
-    finally:
-        device.gate.set()
-        worker.close()
-
-
-def test_a_failed_preparation_is_not_a_dead_panel() -> None:
-    def render(view: int) -> Image.Image:
-        if view == 9:
-            raise ValueError("cannot lay this out")
-        return picture(view)
-
-    device = CountingDummy(width=128, height=128, mode="RGB")
-    worker = DisplayWorker(device, render)
-    try:
-        worker.prepare(9)
-        assert worker.wait_idle(scaled(2))
-        worker.show(1)  # would raise if the worker had died
-        assert worker.wait_idle(scaled(2))
-        assert device.writes == 1
-    finally:
         worker.close()
 
 

@@ -9,7 +9,6 @@ Two halves of one promise (the journal runs on its own thread, terminal/money/wo
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 from terminal.blink.http import BlinkHttp
@@ -26,27 +25,6 @@ from terminal.screens.model import Creating, Idle, ShowInvoice
 from terminal.secret import Secret
 from tests.money.rig import Rig
 from tests.support.timing import scaled
-
-
-def _maker(
-    sandbox: Sandbox,
-    http: BlinkHttp,
-    thread: JournalThread,
-    emit: Callable[[Event], None],
-    prepare_qr: Callable[[str], None] | None = None,
-) -> SaleMaker:
-    wallets = Wallets(pos=sandbox.wallet_id("blinkpos"), merchant=sandbox.wallet_id("merchant"))
-    return SaleMaker(
-        thread,
-        http,
-        WalletBook.known(wallets),
-        Destination(http),
-        emit,
-        lambda: 1.0,
-        memo="Shop",
-        expiry_minutes=15,
-        prepare_qr=prepare_qr,
-    )
 
 
 async def test_the_qr_is_announced_only_once_both_invoices_are_on_disk(
@@ -66,7 +44,17 @@ async def test_the_qr_is_announced_only_once_both_invoices_are_on_disk(
         assert sale.merchant is not None
         heard.append(event)
 
-    maker = _maker(sandbox, http, thread, emit)
+    wallets = Wallets(pos=sandbox.wallet_id("blinkpos"), merchant=sandbox.wallet_id("merchant"))
+    maker = SaleMaker(
+        thread,
+        http,
+        WalletBook.known(wallets),
+        Destination(http),
+        emit,
+        lambda: 1.0,
+        memo="Shop",
+        expiry_minutes=15,
+    )
     try:
         await maker.create(2100, request=1)
     finally:
@@ -91,7 +79,17 @@ async def test_a_failed_sale_is_journaled_failed_before_the_screen_hears(
         heard.append(event)
 
     sandbox.faults.fail_next(2, "500")
-    maker = _maker(sandbox, http, thread, emit)
+    wallets = Wallets(pos=sandbox.wallet_id("blinkpos"), merchant=sandbox.wallet_id("merchant"))
+    maker = SaleMaker(
+        thread,
+        http,
+        WalletBook.known(wallets),
+        Destination(http),
+        emit,
+        lambda: 1.0,
+        memo="Shop",
+        expiry_minutes=15,
+    )
     try:
         await maker.create(2100, request=1)
     finally:
@@ -126,36 +124,3 @@ async def test_the_loop_serves_the_merchant_while_a_journal_write_waits(
             "the abandoned sale journaled cancelled",
         )
         assert not any(isinstance(s, ShowInvoice) for s in rig.screens)
-
-
-async def test_the_qr_is_prepared_while_its_invoices_are_journaled_and_never_for_a_failure(
-    sandbox: Sandbox, tmp_path: Path
-) -> None:
-    """The display may lay a QR out ahead (never showing it): only a checked POS invoice, and
-    before the journal write it overlaps; a sale whose invoices fail prepares nothing."""
-    http = BlinkHttp(sandbox.http_url, Secret("BlinkPOS", sandbox.keys["blinkpos"]))
-    thread = JournalThread.start(tmp_path)
-    reader = Journal.open(tmp_path)
-    prepared: list[tuple[str, list[SaleState]]] = []
-    heard: list[InvoicesCreated] = []
-
-    def prepare(payment_request: str) -> None:
-        states = [s.state for s in reader.recent()]
-        prepared.append((payment_request, states))
-
-    def emit(event: Event) -> None:
-        if isinstance(event, InvoicesCreated):
-            heard.append(event)
-
-    maker = _maker(sandbox, http, thread, emit, prepare_qr=prepare)
-    try:
-        await maker.create(2100, request=1)
-        sandbox.faults.fail_next(2, "500")
-        await maker.create(2200, request=2)
-    finally:
-        await http.aclose()
-        thread.close()
-        reader.close()
-    assert len(heard) == 1
-    # Once, for the shown sale's POS invoice, while that sale was still journaled "new".
-    assert prepared == [(heard[0].payment_request, [SaleState.NEW])]
