@@ -196,15 +196,19 @@ class Forwarder:
         return FirstPayPlanner(now, nodes, self._destination.verifies_owner, self._config)
 
     def hand_over(self, sale: Sale, first_pay: JournaledPay | None) -> None:
-        """Forward ``sale``, just journaled received, at once: no re-read, and when
-        ``first_pay`` is given (its attempt journaled with the payment) its request leaves
-        first. Without :meth:`run` running, only wakes (the next run finds it in the journal)."""
-        if self._group is None or sale.id in self._tasks or sale.id in self._held:
-            # Already being forwarded: a journaled first attempt that is never sent is what a
-            # crash before the pay request leaves, and the policy handles it (it asks first).
+        """Forward ``sale`` (journaled received) now, unless it is being forwarded already or
+        held for a person. With ``first_pay`` (its attempt journaled in the transaction that
+        received ``sale``, which is thus exactly as stored) that request leaves first, with no
+        re-read; otherwise the sale is read afresh. Without :meth:`run` running, only wakes."""
+        if sale.id in self._tasks or sale.id in self._held:
+            # A journaled first attempt never sent (impossible: the sale was only now
+            # received) is what a crash before the pay request leaves: the policy asks first.
+            return
+        if self._group is None:
             self._wake.set()
             return
-        task = self._task(sale.id, sale, first_pay)
+        handed = sale if first_pay is not None else None
+        task = self._task(sale.id, handed, first_pay)
         self._group.create_task(self._follow(sale.id, task))
 
     async def forward(self, sale_id: str) -> ForwardResult:

@@ -24,7 +24,8 @@ class Payer(Protocol):
         ...
 
     def hand_over(self, sale: Sale, first_pay: JournaledPay | None) -> None:
-        """Forward ``sale`` (journaled received) now; ``first_pay`` is already journaled."""
+        """Forward ``sale`` (journaled received) unless that is under way; ``first_pay``: its
+        first attempt, journaled with the payment (then ``sale`` is exactly as stored)."""
         ...
 
 
@@ -92,12 +93,14 @@ class Settler:
             # Durable: the payment and, when planned, the first pay attempt with it.
             crashpoints.crashpoint(crashpoints.AFTER_MARK_RECEIVED)
             log.info("sale %s paid (%d sats, seen via %s)", sale.id, sale.amount_sats, source)
-        if receipt.received is not None and self._payer is not None:
-            # The journal is durable first; only then may anybody act on the payment.
-            self._payer.hand_over(receipt.received, receipt.first_pay)
-        elif receipt.moved or sale.state is SaleState.RECEIVED:
-            self._wake_forwarder()
         if receipt.moved or sale.state is SaleState.RECEIVED:
+            # The journal is durable first; only then may anybody act on the payment.
+            if self._payer is not None:
+                # A duplicate report of a received sale hands it over too (the forwarder
+                # starts it if nothing is forwarding it): no scan of every received sale.
+                self._payer.hand_over(receipt.received or sale, receipt.first_pay)
+            else:
+                self._wake_forwarder()
             self._emit(PaymentReceived(sale.id, sale.amount_sats))
         return True
 

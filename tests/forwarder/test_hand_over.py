@@ -86,3 +86,32 @@ async def test_a_forwarder_that_is_not_running_plans_nothing(rig: Rig) -> None:
     assert await settler.received(pos_hash, "test")
     assert rig.journal.sale(sale_id).state is SaleState.RECEIVED
     assert rig.journal.attempts(sale_id) == []
+
+
+async def test_a_late_duplicate_report_is_read_afresh_and_changes_nothing(rig: Rig) -> None:
+    """A duplicate report read the sale before its forward ended: handed over without a first
+    pay, the sale is read again, so nothing is paid or reported twice."""
+    results: list[ForwardResult] = []
+    forwards = Forwards()
+
+    def on_result(result: ForwardResult) -> None:
+        results.append(result)
+        forwards(result)
+
+    forwarder = rig.forwarder(on_result=on_result)
+    task = asyncio.create_task(forwarder.run())
+    try:
+        sale_id = rig.paid_sale()
+        stale = rig.journal.sale(sale_id)  # received, as the duplicate's read saw it
+        forwarder.wake()
+        await forwards.wait(sale_id)
+        pays = rig.blink.requests["pay"]
+        forwarder.hand_over(stale, None)
+        again = await forwarder.forward(sale_id)  # joins the forward just handed over
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert again == ForwardResult(sale_id, ForwardOutcome.FORWARDED, "already forwarded")
+    assert [r.outcome for r in results] == [ForwardOutcome.FORWARDED]
+    assert rig.blink.requests["pay"] == pays
