@@ -107,7 +107,7 @@ def qr_lines() -> list[str]:
     code = qr.layout(INVOICE, 128, 128)
     return [
         f"segno encode ({len(INVOICE)}-char invoice, level M): {encode:.2f} ms",
-        f"qr.layout 128x128 (M and L encodes + drawing): {lay:.2f} ms "
+        f"qr.layout 128x128 (M encode, L size from a fixed mask, drawing): {lay:.2f} ms "
         f"-> v{code.version} {code.error}, {code.scale} px/module, quiet {code.quiet}",
         f"qr.layout 128x128 again (cached, as on each countdown redraw): {cached:.4f} ms",
     ]

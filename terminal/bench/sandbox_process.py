@@ -84,6 +84,11 @@ class SandboxProcess:
         """
         return [(r["at"], r["wallet_id"]) for r in self._get("ledger")["payRequests"]]
 
+    def served(self) -> list[tuple[str, float, float | None]]:
+        """The latest HTTP requests: (operation, when it reached the sandbox, when the sandbox
+        answered it), ``time.monotonic()`` there; arrival is before any injected latency."""
+        return [(name, at, done) for name, at, done in self._get("stats")["served"]]
+
     def close(self) -> None:
         """Stop the sandbox and remove its keys."""
         if self._proc.poll() is None:

@@ -27,6 +27,7 @@ from terminal.errors import (
 )
 from terminal.money import crashpoints
 from terminal.money.destination import Destination
+from terminal.money.firstpay import FirstPayPlanner, JournaledPay
 from terminal.money.guard import check_payout
 from terminal.money.journal import Journal
 from terminal.money.policy import (
@@ -167,6 +168,7 @@ class Forwarder:
         self._retry = asyncio.Event()  # set by retry_now: every waiting forward asks afresh
         self._tasks: dict[str, asyncio.Task[ForwardResult]] = {}
         self._held: set[str] = set()
+        self._group: asyncio.TaskGroup | None = None  # run()'s, while it runs
 
     def wake(self) -> None:
         """A sale was journaled received: look for work now (the settler's one call here)."""
@@ -182,15 +184,49 @@ class Forwarder:
         self._retry.set()
         self._wake.set()
 
+    def first_pay_plan(self) -> FirstPayPlanner | None:
+        """What a just-received sale's first pay request needs, as known now (no network);
+        None while Blink's time or nodes are unknown (then the sale takes the ordinary path),
+        and while :meth:`run` is not running (nothing would send it: a journal that is not
+        this device's is not forwarded from, so it gets no attempts either)."""
+        now = self._api.blink_now()
+        nodes = self._destination.known_nodes()
+        if self._group is None or now is None or nodes is None:
+            return None
+        return FirstPayPlanner(now, nodes, self._destination.verifies_owner, self._config)
+
+    def hand_over(self, sale: Sale, first_pay: JournaledPay | None) -> None:
+        """Forward ``sale`` (journaled received) now, unless it is being forwarded already or
+        held for a person. With ``first_pay`` (its attempt journaled in the transaction that
+        received ``sale``, which is thus exactly as stored) that request leaves first, with no
+        re-read; otherwise the sale is read afresh. Without :meth:`run` running, only wakes."""
+        if sale.id in self._tasks or sale.id in self._held:
+            # A journaled first attempt never sent (impossible: the sale was only now
+            # received) is what a crash before the pay request leaves: the policy asks first.
+            return
+        if self._group is None:
+            self._wake.set()
+            return
+        handed = sale if first_pay is not None else None
+        task = self._task(sale.id, handed, first_pay)
+        self._group.create_task(self._follow(sale.id, task))
+
     async def forward(self, sale_id: str) -> ForwardResult:
         """Forward one received sale; returns once forwarded, or held by the payout guard."""
+        # Not shielded: cancelling the caller (a shutdown, a power cut in a test) stops it.
+        return await self._task(sale_id)
+
+    def _task(
+        self, sale_id: str, sale: Sale | None = None, first_pay: JournaledPay | None = None
+    ) -> asyncio.Task[ForwardResult]:
+        """The sale's running forward, started if there is none."""
         task = self._tasks.get(sale_id)
         if task is None:
-            task = asyncio.get_running_loop().create_task(self._forward(sale_id))
+            work = self._forward(sale_id, sale, first_pay)
+            task = asyncio.get_running_loop().create_task(work)
             self._tasks[sale_id] = task
             task.add_done_callback(lambda _: self._tasks.pop(sale_id, None))
-        # Not shielded: cancelling the caller (a shutdown, a power cut in a test) stops it.
-        return await task
+        return task
 
     async def drain(self) -> list[ForwardResult]:
         """Forward every sale that is received but not forwarded, concurrently; their results."""
@@ -202,23 +238,31 @@ class Forwarder:
     async def run(self) -> None:
         """Forward received sales forever: those owed at start, then whenever woken."""
         async with asyncio.TaskGroup() as group:
-            while True:
-                self._wake.clear()
-                for sale in await self._journal.call(Journal.unforwarded_received):
-                    # A held sale needs a person; retrying it on every wake only adds noise.
-                    if sale.id not in self._tasks and sale.id not in self._held:
-                        group.create_task(self._run_one(sale.id))
-                await self._wake.wait()
+            self._group = group
+            try:
+                while True:
+                    self._wake.clear()
+                    for sale in await self._journal.call(Journal.unforwarded_received):
+                        # A held sale needs a person; retrying it on every wake only adds noise.
+                        if sale.id not in self._tasks and sale.id not in self._held:
+                            group.create_task(self._follow(sale.id, self._task(sale.id)))
+                    await self._wake.wait()
+            finally:
+                self._group = None
 
-    async def _run_one(self, sale_id: str) -> None:
-        result = await self.forward(sale_id)
+    async def _follow(self, sale_id: str, task: asyncio.Task[ForwardResult]) -> None:
+        """Await a forward inside run()'s task group (its errors end run()); note a held sale."""
+        result = await task
         if result.outcome is ForwardOutcome.HELD:
             self._held.add(sale_id)
 
     # --- the loop -------------------------------------------------------------------------
 
-    async def _forward(self, sale_id: str) -> ForwardResult:
-        sale = await self._journal.call(Journal.sale, sale_id)
+    async def _forward(
+        self, sale_id: str, handed: Sale | None = None, first_pay: JournaledPay | None = None
+    ) -> ForwardResult:
+        # A sale handed over by the settler is exactly as the journal just stored it.
+        sale = handed if handed is not None else await self._journal.call(Journal.sale, sale_id)
         if sale.state is SaleState.FORWARDED:
             return ForwardResult(sale_id, ForwardOutcome.FORWARDED, "already forwarded")
         if sale.state is not SaleState.RECEIVED:
@@ -228,17 +272,36 @@ class Forwarder:
         # the journal marks each paid, and the sale forwarded once the last one is.
         for payout in sale.payouts():
             if not payout.done:
-                held = await self._forward_payout(sale_id, payout.role, wallets)
+                first = first_pay if first_pay and first_pay.role is payout.role else None
+                held = await self._forward_payout(sale_id, payout.role, wallets, sale, first)
                 if held is not None:
                     return held
         return await self._done(await self._journal.call(Journal.sale, sale_id))
 
     async def _forward_payout(
-        self, sale_id: str, role: PayoutRole, wallets: Wallets
+        self,
+        sale_id: str,
+        role: PayoutRole,
+        wallets: Wallets,
+        sale: Sale,
+        first_pay: JournaledPay | None = None,
     ) -> ForwardResult | None:
-        """Forward one payout until it is paid (None), or the guard holds it (its result)."""
+        """Forward one payout until it is paid (None), or the guard holds it (its result).
+
+        ``first_pay``: a pay request already journaled (with the payment, after the guard
+        passed on ``sale`` as stored): it is sent first, then the policy goes on as usual.
+        """
         observation: Observation = Started()
         failures = 0
+        if first_pay is not None:
+            payout = sale.payout(role)
+            assert payout is not None
+            assert payout.invoice is not None
+            assert payout.invoice.hash == first_pay.invoice_hash  # the journal checked it
+            observation = await self._send(sale, payout.invoice, first_pay.attempt, wallets.pos)
+            if is_setback(observation):
+                failures += 1
+                self._setback(sale_id, observation, failures)
         while True:
             sale = await self._journal.call(Journal.sale, sale_id)
             now = self._api.blink_now()
@@ -398,6 +461,12 @@ class Forwarder:
         attempt = await self._journal.call(
             Journal.begin_forward_attempt, sale.id, invoice.hash, self._clock(), blink_now
         )
+        return await self._send(sale, invoice, attempt, pos_wallet_id)
+
+    async def _send(
+        self, sale: Sale, invoice: InvoiceRef, attempt: int, pos_wallet_id: str
+    ) -> Observation:
+        """Send the pay request whose attempt is journaled; journal and return its answer."""
         crashpoints.crashpoint(crashpoints.BEFORE_PAY)
         try:
             async with asyncio.timeout(self._call_timeout):

@@ -14,22 +14,25 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from terminal.errors import IllegalTransition, JournalError
 from terminal.money.cadence import Watched
+from terminal.money.firstpay import FirstPay, JournaledPay
 from terminal.money.sale import (
     UNSETTLED_STATES,
     AttemptOutcome,
+    Change,
     FiatAmount,
     ForwardAttempt,
     InvoiceRef,
     PayoutRole,
     Sale,
     SaleState,
+    change,
     new_sale_id,
     require_change,
 )
@@ -45,6 +48,28 @@ _SALE_COLUMNS = (
     "pos_expires_at, received_at, forwarded_at, pos_wallet, merchant_wallet, paid_sats, "
     "tip_sats, tip_wallet, currency, fiat_minor, tip_minor, rate"
 )
+# SQLite's page cache per connection (negative: KiB). The default is 2 MiB, all of which a busy
+# terminal fills; the journal's hot pages (today's sales, their indexes) fit in far less, and the
+# OS keeps the file's pages cached anyway. Part of the Pi Zero's memory budget.
+_PAGE_CACHE_KIB = 256
+# A sale reported paid in a state it cannot be received from: the settler reports it by hand.
+_NOT_RECEIVABLE = frozenset({SaleState.NEW, SaleState.FAILED})
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What :meth:`Journal.receive` did: ``sale`` as it was found (None: not this journal's),
+    ``received`` the sale as received when it moved now (else None), and ``first_pay`` the pay
+    attempt journaled in the same transaction, if one was planned."""
+
+    sale: Sale | None
+    received: Sale | None = None
+    first_pay: JournaledPay | None = None
+
+    @property
+    def moved(self) -> bool:
+        """True if this call moved the sale to received."""
+        return self.received is not None
 
 
 class Journal:
@@ -84,6 +109,7 @@ class Journal:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute(f"PRAGMA cache_size=-{_PAGE_CACHE_KIB}")
             terminal_id = initialise(conn)
         except sqlite3.Error as exc:
             conn.close()
@@ -227,6 +253,50 @@ class Journal:
             sale_id, SaleState.RECEIVED, now, "mark_received", "received_at", paid_sats=paid_sats
         )
 
+    def receive(
+        self,
+        payment_hash: str,
+        now: float,
+        paid_sats: int | None = None,
+        plan: Callable[[Sale], FirstPay | None] | None = None,
+    ) -> Receipt:
+        """Journal that the POS invoice ``payment_hash`` was paid, in one call (see Receipt).
+
+        A report that changes nothing (a duplicate, another terminal's invoice) writes nothing.
+        ``plan``, called inside the transaction with the sale as received, may name the first
+        pay request: its attempt is then journaled in the same transaction, so the payment and
+        the attempt are durable together, before that request leaves.
+        """
+        with self._read() as cur:
+            row = cur.execute(
+                "SELECT id FROM sales WHERE pos_hash = ?", (payment_hash.lower(),)
+            ).fetchone()
+            found = None if row is None else self._load(cur, row[0])
+        if found is None or not _receiving_writes(found, paid_sats):
+            return Receipt(found)
+        first: JournaledPay | None = None
+        with self._write() as cur:
+            sale = self._load(cur, found.id)  # afresh, under the write lock
+            if not _receiving_writes(sale, paid_sats):
+                return Receipt(sale)
+            if not self._apply_move(
+                cur, sale, SaleState.RECEIVED, now, "mark_received", "received_at", paid_sats
+            ):
+                return Receipt(sale)
+            received = self._load(cur, sale.id)
+            planned = None if plan is None or self._has_attempts(cur, sale.id) else plan(received)
+            if planned is not None and _is_current(received, planned):
+                attempt = self._insert_attempt(
+                    cur, received, planned.invoice_hash, now, planned.blink_now
+                )
+                first = JournaledPay(planned.role, planned.invoice_hash, attempt)
+            elif planned is not None:
+                # Never expected (the plan judged this very sale): the payment is journaled
+                # all the same, and the forwarder takes its ordinary path.
+                log.error("sale %s: a planned pay request names no current invoice", sale.id)
+        log.info("sale %s: %s -> %s", sale.id, sale.state.value, SaleState.RECEIVED.value)
+        return Receipt(found, received, first)
+
     def mark_cancelled(self, sale_id: str, now: float) -> bool:
         """Journal that the merchant cancelled the screen; False if nothing changed."""
         return self._move(sale_id, SaleState.CANCELLED, now, "mark_cancelled")
@@ -268,22 +338,7 @@ class Journal:
         """
         with self._write() as cur:
             sale = self._load(cur, sale_id)
-            if sale.state is not SaleState.RECEIVED:
-                raise IllegalTransition(sale.state.value, "begin_forward_attempt")
-            current = {p.invoice.hash for p in sale.payouts() if p.invoice is not None}
-            if merchant_hash not in current:
-                raise JournalError(
-                    f"sale {sale_id}: {merchant_hash[:12]}… is not one of its current payout "
-                    "invoices; refusing to journal a payment for it"
-                )
-            cur.execute(
-                "INSERT INTO forward_attempts (sale_id, merchant_hash, started_at, started_blink)"
-                " VALUES (?, ?, ?, ?)",
-                (sale_id, merchant_hash, now, blink_now),
-            )
-            attempt_id = cur.lastrowid
-        assert attempt_id is not None
-        return attempt_id
+            return self._insert_attempt(cur, sale, merchant_hash, now, blink_now)
 
     def finish_forward_attempt(
         self, attempt_id: int, outcome: AttemptOutcome, now: float, detail: str = ""
@@ -524,21 +579,69 @@ class Journal:
     ) -> bool:
         with self._write() as cur:
             sale = self._load(cur, sale_id)
-            if paid_sats is not None and sale.paid_sats is None:
-                # What Blink said was paid is kept even when the state does not move (a
-                # duplicate report that carries the amount the first one lacked).
-                cur.execute("UPDATE sales SET paid_sats = ? WHERE id = ?", (paid_sats, sale_id))
-            if not require_change(sale.state, target, operation):
+            if not self._apply_move(cur, sale, target, now, operation, stamp, paid_sats):
                 return False
-            # ``stamp`` is one of two fixed column names chosen above, never caller text.
-            extra = f", {stamp} = ?" if stamp else ""
-            params: tuple[object, ...] = (target.value, now, now) if stamp else (target.value, now)
-            cur.execute(
-                f"UPDATE sales SET state = ?, updated_at = ?{extra} WHERE id = ?",  # noqa: S608
-                (*params, sale_id),
-            )
         log.info("sale %s: %s -> %s", sale_id, sale.state.value, target.value)
         return True
+
+    def _apply_move(
+        self,
+        cur: sqlite3.Cursor,
+        sale: Sale,
+        target: SaleState,
+        now: float,
+        operation: str,
+        stamp: str | None,
+        paid_sats: int | None,
+    ) -> bool:
+        """Inside a write: move ``sale`` to ``target``; False if its state does not change."""
+        if paid_sats is not None and sale.paid_sats is None:
+            # What Blink said was paid is kept even when the state does not move (a
+            # duplicate report that carries the amount the first one lacked).
+            cur.execute("UPDATE sales SET paid_sats = ? WHERE id = ?", (paid_sats, sale.id))
+        if not require_change(sale.state, target, operation):
+            return False
+        # ``stamp`` is one of two fixed column names chosen above, never caller text.
+        extra = f", {stamp} = ?" if stamp else ""
+        params: tuple[object, ...] = (target.value, now, now) if stamp else (target.value, now)
+        cur.execute(
+            f"UPDATE sales SET state = ?, updated_at = ?{extra} WHERE id = ?",  # noqa: S608
+            (*params, sale.id),
+        )
+        return True
+
+    def _insert_attempt(
+        self,
+        cur: sqlite3.Cursor,
+        sale: Sale,
+        merchant_hash: str,
+        now: float,
+        blink_now: float | None,
+    ) -> int:
+        """Inside a write: journal a pay attempt for one of ``sale``'s current payout invoices."""
+        if sale.state is not SaleState.RECEIVED:
+            raise IllegalTransition(sale.state.value, "begin_forward_attempt")
+        current = {p.invoice.hash for p in sale.payouts() if p.invoice is not None}
+        if merchant_hash not in current:
+            raise JournalError(
+                f"sale {sale.id}: {merchant_hash[:12]}… is not one of its current payout "
+                "invoices; refusing to journal a payment for it"
+            )
+        cur.execute(
+            "INSERT INTO forward_attempts (sale_id, merchant_hash, started_at, started_blink)"
+            " VALUES (?, ?, ?, ?)",
+            (sale.id, merchant_hash, now, blink_now),
+        )
+        attempt_id = cur.lastrowid
+        assert attempt_id is not None
+        return attempt_id
+
+    @staticmethod
+    def _has_attempts(cur: sqlite3.Cursor, sale_id: str) -> bool:
+        row = cur.execute(
+            "SELECT 1 FROM forward_attempts WHERE sale_id = ? LIMIT 1", (sale_id,)
+        ).fetchone()
+        return row is not None
 
     def _sales(self, query: str, params: list[object]) -> list[Sale]:
         with self._read() as cur:
@@ -588,6 +691,21 @@ class Journal:
             replaced_tips=tuple(tip_replaced),
             fiat=None if row[16] is None else FiatAmount(row[16], row[17], row[18] or 0, row[19]),
         )
+
+
+def _is_current(sale: Sale, planned: FirstPay) -> bool:
+    """True if ``planned`` names the current invoice of its payout of ``sale``."""
+    payout = sale.payout(planned.role)
+    invoice = None if payout is None else payout.invoice
+    return invoice is not None and invoice.hash == planned.invoice_hash
+
+
+def _receiving_writes(sale: Sale, paid_sats: int | None) -> bool:
+    """True if receiving ``sale`` (``paid_sats`` as Blink said) would change the journal."""
+    if sale.state in _NOT_RECEIVABLE:
+        return False
+    moves = change(sale.state, SaleState.RECEIVED) is Change.MOVE
+    return moves or (paid_sats is not None and sale.paid_sats is None)
 
 
 def _insert_merchant(

@@ -3,11 +3,13 @@
     customer pays ──▶ Detection (detection.py)  myUpdates / status subscription / status query
                           │ "Blink says this POS invoice is PAID"
                           ▼
-                      Settler (settling.py)      journal: received (durable), then wake ▼
-                          │
+                      Settler (settling.py)      journal: received, and (firstpay.py: the
+                          │                      guard passed) the first attempt, in ONE
+                          │                      transaction; then hand the sale over ▼
                           ▼
-                      Forwarder (forwarder.py)   asks policy.py what next; guard.py checks the
-                                                 invoice; journal: attempt; then pay request
+                      Forwarder (forwarder.py)   a handed-over attempt: pay request at once;
+                                                 else asks policy.py what next; guard.py checks
+                                                 the invoice; journal: attempt; then pay request
 
 Sales start in SaleMaker (opening.py): journal the sale, make both invoices, journal them, and
 only then answer the screen. The journal (journal.py, on its own thread: worker.py) is the only
@@ -85,7 +87,7 @@ class MoneyPath:
         forwarder = Forwarder(
             journal, http, wallets, destination, clock=clock, on_result=on_forward
         )
-        settler = Settler(journal, emit, forwarder.wake, clock)
+        settler = Settler(journal, emit, forwarder.wake, clock, payer=forwarder)
         detection = Detection(journal, http, open_socket, settler, board, clock=clock)
         rates = None
         if config.terminal.currency != SATS:

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from terminal.flow.events import Event, PaymentReceived, SaleLapsed
 from terminal.money import crashpoints
+from terminal.money.firstpay import FirstPayPlanner, JournaledPay
 from terminal.money.journal import Journal
-from terminal.money.sale import UNSETTLED_STATES, SaleState
+from terminal.money.sale import UNSETTLED_STATES, Sale, SaleState
 from terminal.money.worker import JournalThread
 
 log = logging.getLogger(__name__)
+
+
+class Payer(Protocol):
+    """The forwarder, as the settler hands it a sale that was just received."""
+
+    def first_pay_plan(self) -> FirstPayPlanner | None:
+        """A planner for a received sale's first pay request, or None (not known locally)."""
+        ...
+
+    def hand_over(self, sale: Sale, first_pay: JournaledPay | None) -> None:
+        """Forward ``sale`` (journaled received) unless that is under way; ``first_pay``: its
+        first attempt, journaled with the payment (then ``sale`` is exactly as stored)."""
+        ...
 
 
 class Settler:
@@ -22,6 +37,9 @@ class Settler:
     payment more than once (duplicates are normal on Blink); the journal makes that harmless.
 
     This is the one place that wakes the forwarder: right after the journal says ``received``.
+    With a ``payer`` (the forwarder), a sale that moves to received now is handed to it with
+    its first pay attempt journaled in the same transaction, when the payout guard allows one:
+    no re-read, no second commit before the pay request.
     """
 
     def __init__(
@@ -30,8 +48,11 @@ class Settler:
         emit: Callable[[Event], None],
         wake_forwarder: Callable[[], None],
         clock: Callable[[], float],
+        *,
+        payer: Payer | None = None,
     ) -> None:
         self._journal = journal
+        self._payer = payer
         self._emit = emit
         self._wake_forwarder = wake_forwarder
         self._clock = clock
@@ -44,7 +65,11 @@ class Settler:
         ``paid_sats``: what Blink said was paid, when it said (``myUpdates`` does; a status
         does not); kept so the payout guard never forwards more than the customer paid.
         """
-        sale = await self._journal.call(Journal.by_pos_hash, payment_hash)
+        plan = None if self._payer is None else self._payer.first_pay_plan()
+        receipt = await self._journal.call(
+            Journal.receive, payment_hash, self._clock(), paid_sats, plan
+        )
+        sale = receipt.sale
         if sale is None:
             log.debug("paid invoice %s… is not this terminal's; ignored", payment_hash[:12])
             return False
@@ -57,7 +82,6 @@ class Settler:
                 sale.state.value,
             )
             return True
-        moved = await self._journal.call(Journal.mark_received, sale.id, self._clock(), paid_sats)
         if paid_sats is not None and paid_sats < sale.amount_sats:
             log.error(
                 "sale %s: Blink says %d sats were paid of %d: it will not be forwarded; check it",
@@ -65,12 +89,18 @@ class Settler:
                 paid_sats,
                 sale.amount_sats,
             )
-        if moved:
+        if receipt.received is not None:
+            # Durable: the payment and, when planned, the first pay attempt with it.
             crashpoints.crashpoint(crashpoints.AFTER_MARK_RECEIVED)
             log.info("sale %s paid (%d sats, seen via %s)", sale.id, sale.amount_sats, source)
-        if moved or sale.state is SaleState.RECEIVED:
+        if receipt.moved or sale.state is SaleState.RECEIVED:
             # The journal is durable first; only then may anybody act on the payment.
-            self._wake_forwarder()
+            if self._payer is not None:
+                # A duplicate report of a received sale hands it over too (the forwarder
+                # starts it if nothing is forwarding it): no scan of every received sale.
+                self._payer.hand_over(receipt.received or sale, receipt.first_pay)
+            else:
+                self._wake_forwarder()
             self._emit(PaymentReceived(sale.id, sale.amount_sats))
         return True
 

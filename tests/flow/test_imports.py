@@ -71,6 +71,7 @@ PURE = (
     "terminal.money.sale",
     "terminal.money.policy",
     "terminal.money.guard",
+    "terminal.money.firstpay",
     "terminal.money.texts",
 )
 

@@ -61,6 +61,12 @@ class Rig:
 
     def paid_sale(self, amount: int = 2100, merchant_expiry: int = 86_400) -> str:
         """A sale taken through confirm (both invoices journaled) and detection (paid)."""
+        sale_id, _ = self.open_sale(amount, merchant_expiry)
+        self.journal.mark_received(sale_id, self.clock.now)
+        return sale_id
+
+    def open_sale(self, amount: int = 2100, merchant_expiry: int = 86_400) -> tuple[str, str]:
+        """A sale taken through confirm (both invoices journaled): its id and POS hash."""
         now = self.clock.now
         sale = self.journal.begin_sale(
             amount, "Table 4", now, pos_wallet=POS_WALLET, merchant_wallet=MERCHANT_WALLET
@@ -73,8 +79,7 @@ class Rig:
             InvoiceRef(merchant.payment_request, merchant.payment_hash, merchant.expires_at),
             now,
         )
-        self.journal.mark_received(sale.id, now)
-        return sale.id
+        return sale.id, pos.payment_hash
 
     def merchant_hashes(self, sale_id: str) -> list[str]:
         """Every merchant invoice the sale ever had, current last."""

@@ -13,7 +13,8 @@ import pytest
 
 from terminal.keys import Key
 from terminal.links import LinkState
-from terminal.money.sale import SaleState
+from terminal.money.journal import Journal
+from terminal.money.sale import AttemptOutcome, SaleState
 from terminal.sandbox import Sandbox
 from terminal.screens.model import Error, Idle, NotReady, Paid, ShowInvoice, Success
 from tests.money.rig import Rig, terminal_config
@@ -33,6 +34,31 @@ async def test_a_whole_sale(sandbox: Sandbox, tmp_path: Path) -> None:
         assert sale.state is SaleState.FORWARDED
     assert sandbox.balance("merchant") == AMOUNT
     assert sandbox.balance("blinkpos") == 0
+
+
+async def test_a_payment_and_its_first_pay_request_share_one_journal_write(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The settler hands the received sale to the forwarder with its first pay attempt
+    journaled in the same transaction (same time stamp), and that request paid the merchant."""
+    async with Rig(sandbox, tmp_path) as rig:
+        await rig.screen(Idle)
+        rig.type_amount(AMOUNT)
+        qr = await rig.screen(ShowInvoice)
+        await rig.link(LinkState.UP)  # Blink's time and nodes are known: a plan can be made
+        assert await sandbox.pay(qr.payment_request) == "SUCCESS"
+        await rig.screen(Success)
+        (sale,) = rig.sales()
+        journal = Journal.open(Path(rig.config.terminal.state_dir))
+        try:
+            attempts = journal.attempts(sale.id)
+        finally:
+            journal.close()
+    assert sale.state is SaleState.FORWARDED
+    (attempt,) = attempts  # no second attempt, no status query first
+    assert attempt.started_at == sale.received_at
+    assert attempt.outcome is AttemptOutcome.SUCCESS
+    assert sandbox.balance("merchant") == AMOUNT
 
 
 POS_INVOICE, MERCHANT_INVOICE = "LnInvoiceCreate", "LnInvoiceCreateOnBehalfOfRecipient"
