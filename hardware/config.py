@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Self
 
 from hardware.pin_table import PinTable, no_duplicates
-from hardware.power_config import PowerConfig
+from hardware.power_config import PowerConfig as PowerConfig  # re-exported: the sections live here
 from terminal.config_table import Table
 from terminal.errors import ConfigError
 
@@ -26,6 +26,8 @@ DESKTOP_DISPLAYS = ("dummy", "capture", "pygame", "terminal")
 SPI_SPEEDS_HZ = tuple(
     int(mhz * 1_000_000) for mhz in (0.5, 1, 2, 4, 8, 16, 20, 24, 28, 32, 36, 40, 44, 48, 50, 52)
 )
+
+
 @dataclass(frozen=True)
 class DisplayConfig:
     """Which panel (or desktop stand-in), on which bus, turned and lit how."""

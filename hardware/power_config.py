@@ -78,9 +78,7 @@ class PowerConfig:
                 "shutdown_hold_seconds", cls.shutdown_hold_seconds, 0.5, 30.0
             ),
             idle_dim_seconds=t.number("idle_dim_seconds", cls.idle_dim_seconds, 0.0, 86400.0),
-            idle_sleep_seconds=t.number(
-                "idle_sleep_seconds", cls.idle_sleep_seconds, 0.0, 86400.0
-            ),
+            idle_sleep_seconds=t.number("idle_sleep_seconds", cls.idle_sleep_seconds, 0.0, 86400.0),
             dim_contrast=t.number("dim_contrast", cls.dim_contrast, 0, 255),
         )
         t.finish()
