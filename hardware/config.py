@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Self
 
 from hardware.pin_table import PinTable, no_duplicates
-from hardware.power_config import PowerConfig as PowerConfig  # re-exported: the sections live here
+from hardware.power_config import PowerConfig
 from terminal.config_table import Table
 from terminal.errors import ConfigError
 

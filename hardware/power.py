@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from hardware.config import PowerConfig
+from hardware.power_config import PowerConfig
 from terminal.errors import HardwareError
 from terminal.screens.model import Battery
 

@@ -67,7 +67,7 @@ def test_change_reports_before_and_after() -> None:
     "bad", [{"low_percent": 5, "critical_percent": 5}, {"confirm": 0}, {"hysteresis_percent": -1}]
 )
 def test_thresholds_refuse_nonsense(bad: dict[str, int]) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="need"):
         Thresholds(**bad)
 
 
@@ -88,8 +88,10 @@ def test_critical_only_after_confirmed_discharging_readings(
         change = policy.reading(reading)
         if change.after is C and change.before is not C:
             # Entered just now: this reading and the one before are both critical and discharging.
-            assert reading is not None and not reading.charging and reading.percent <= 7
             previous = readings[i - 1]
-            assert previous is not None and not previous.charging and previous.percent <= 7
+            for critical in (reading, previous):
+                assert critical is not None
+                assert not critical.charging
+                assert critical.percent <= 7
         if reading is not None and reading.charging:
             assert change.after is not C
