@@ -20,6 +20,7 @@ from terminal.screens.model import (
     Battery,
     Checking,
     Closed,
+    LowBattery,
     Creating,
     Error,
     Expired,
@@ -29,6 +30,7 @@ from terminal.screens.model import (
     PinEntry,
     Screen,
     ShowInvoice,
+    ShuttingDown,
     Status,
     Success,
     TillMenu,
@@ -64,6 +66,12 @@ SCREENS: dict[str, Screen] = {
     "expired": Expired(21_000),
     "error": Error("Payment failed", "Blink refused the BlinkPOS key", "Replace the key file"),
     "closed": Closed(),
+    "low_battery": LowBattery(18),
+    "shutting_down": ShuttingDown(
+        "Battery nearly empty",
+        "Finishing 1 forward to the merchant (1:45 left)",
+        waiting=True,
+    ),
     "pin": PinEntry(3, "Wrong PIN. Try again in 4 s", warn=True),
     "menu": TillMenu(
         "Today",
@@ -181,3 +189,14 @@ def test_a_menu_page_draws_its_lines(geometry: Geometry) -> None:
     empty = render(View(TillMenu("Today", ()), now=NOW), geometry)
     one_line = render(View(TillMenu("Today", ("2 paid of 3 sales",)), now=NOW), geometry)
     assert empty.tobytes() != one_line.tobytes()
+
+
+@pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=gid)
+def test_a_low_battery_is_marked_in_the_status_bar(geometry: Geometry) -> None:
+    bar = (0, 0, geometry.width, sizes(geometry).bar)
+
+    def drawn(battery: Battery) -> bytes:
+        status = Status(LinkState.UP, LinkState.UP, battery)
+        return render(View(Idle("Stall"), status, now=NOW), geometry).crop(bar).tobytes()
+
+    assert drawn(Battery(18, low=True)) != drawn(Battery(18))
