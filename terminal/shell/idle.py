@@ -86,7 +86,7 @@ class PanelSaver:
         self._set_panel(mode)
         self._set_dark(mode is PanelMode.OFF)
 
-    def _next_step(self) -> tuple[float, PanelMode] | None:
+    def next_step(self) -> tuple[float, PanelMode] | None:
         """When the panel next steps down, and to what; None when nothing is due."""
         if not self._home:
             return None
@@ -101,7 +101,7 @@ class PanelSaver:
         """Wait for the next step down, or for news that moves it; never poll."""
         while True:
             self._poke.clear()
-            step = self._next_step()
+            step = self.next_step()
             if step is None:
                 await self._poke.wait()
                 continue
@@ -110,5 +110,5 @@ class PanelSaver:
                 async with asyncio.timeout(max(0.0, at - self._clock())):
                     await self._poke.wait()
             except TimeoutError:
-                if self._next_step() == step:
+                if self.next_step() == step:
                     self._apply(mode)
