@@ -148,7 +148,7 @@ async def test_a_claimed_pin_is_a_hardware_error(mock_factory: MockFactory) -> N
     loop = asyncio.get_running_loop()
     first = ShutdownButton(26, 1.0, lambda: None, loop)
     try:
-        with pytest.raises(HardwareError, match="power.shutdown_button"):
+        with pytest.raises(HardwareError, match=r"power\.shutdown_button"):
             ShutdownButton(26, 1.0, lambda: None, loop)
     finally:
         first.close()

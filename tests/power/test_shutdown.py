@@ -1,4 +1,4 @@
-"""The shutdown sequence: stop sales, wait for the journal (or the grace time), say so, power off."""
+"""The shutdown sequence: stop sales, wait for the journal (or the grace), say so, power off."""
 
 from __future__ import annotations
 
@@ -20,11 +20,18 @@ class Journal:
         self.answers = list(answers)
         self.asked = 0
         self.asked_event = asyncio.Event()
+        self._cond = asyncio.Condition()
 
     async def pending(self) -> Pending:
-        self.asked += 1
-        self.asked_event.set()
+        async with self._cond:
+            self.asked += 1
+            self.asked_event.set()
+            self._cond.notify_all()
         return self.answers[min(self.asked, len(self.answers)) - 1]
+
+    async def asked_times(self, n: int) -> None:
+        async with asyncio.timeout(scaled(5)), self._cond:
+            await self._cond.wait_for(lambda: self.asked >= n)
 
 
 class Clock:
@@ -71,17 +78,13 @@ async def test_it_waits_for_the_forwards_before_the_power_off(tmp_path: Path) ->
     journal = Journal(Pending(1, 1), Pending(1, 0), Pending(0, 0))
     shutdown, _, screens = make(journal, record)
     task = asyncio.create_task(shutdown.run("Battery nearly empty"))
-    async with asyncio.timeout(scaled(5)):
-        while journal.asked < 1:
-            await asyncio.sleep(0)
+    await journal.asked_times(1)
     assert not record.exists()
     assert screens[-1] == ShuttingDown(
         "Battery nearly empty", "Finishing 1 forward to the merchant (1:00 left)", waiting=True
     )
     shutdown.nudge()  # the pay request was answered
-    async with asyncio.timeout(scaled(5)):
-        while journal.asked < 2:
-            await asyncio.sleep(0)
+    await journal.asked_times(2)
     assert not record.exists()  # answered, but the sale is not forwarded yet
     shutdown.nudge()  # forwarded
     async with asyncio.timeout(scaled(5)):
@@ -97,9 +100,7 @@ async def test_with_no_network_it_gives_up_after_the_grace_time(tmp_path: Path) 
     journal = Journal(Pending(2, 0))
     shutdown, _, screens = make(journal, record, grace=120.0, clock=clock)
     task = asyncio.create_task(shutdown.run("Battery nearly empty"))
-    async with asyncio.timeout(scaled(5)):
-        while journal.asked < 1:
-            await asyncio.sleep(0)
+    await journal.asked_times(1)
     clock.now += 121.0  # the forwards cannot finish: the grace time runs out
     shutdown.nudge()
     async with asyncio.timeout(scaled(5)):
