@@ -80,7 +80,9 @@ class PowerDesk:
     def takes_key(self) -> bool:
         """True if a key must not reach the flow: it woke the panel, or a shutdown is on."""
         if self._shutdown_task is not None:
-            return True  # the screen is held at "Shutting down": a key would act unseen
+            # The screen is held at "Shutting down": a key would act unseen.
+            log.debug("a key during the shutdown is ignored")
+            return True
         if self.saver.key():
             log.debug("a key woke the panel; it is not passed on")
             return True
@@ -147,7 +149,9 @@ class PowerDesk:
         """The one "Battery low" warning and beep; afterwards the icon alone says it."""
         self._low_warning_owed = False
         battery = self._screen.current_status.battery
-        self._screen.notice(LowBattery(battery.percent if battery is not None else 0))
+        warning = LowBattery(battery.percent if battery is not None else 0)
+        log.debug("show %r", warning)  # as the flow logs its screens: what the merchant saw
+        self._screen.notice(warning)
         self.saver.wake()
         self._hw.signal_error()
         asyncio.get_running_loop().call_later(LOW_NOTICE_SECONDS, self._screen.notice, None)
@@ -159,6 +163,7 @@ class PowerDesk:
             return Pending(*await journal.call(Journal.pending_forwards))
 
         def hold(screen: Screen) -> None:
+            log.debug("show %r", screen)
             self.saver.wake()
             self._screen.hold(screen)
 

@@ -91,3 +91,17 @@ def test_unreachable_and_reachable_again_are_logged_once_each(
     lines = [r.getMessage() for r in caplog.records]
     assert sum("unreachable" in line for line in lines) == 1
     assert sum("reachable again" in line for line in lines) == 1
+
+
+def test_a_shutdown_stops_new_sales_until_it_is_called_off() -> None:
+    seen: list[Links] = []
+    board = board_with_wallets(seen)
+    board.pos_socket(LinkState.UP, "connected")
+    board.sales_stopped("Battery nearly empty: shutting down, no new sales")
+    board.pos_http_answered()  # detection still works: the stop holds all the same
+    board.sales_stopped(None)  # a charger: sales may start again
+    assert [(links.pos, links.pos_reason) for links in seen] == [
+        (LinkState.UP, "connected"),
+        (LinkState.CONNECTING, "Battery nearly empty: shutting down, no new sales"),
+        (LinkState.UP, "sales may start again"),
+    ]
