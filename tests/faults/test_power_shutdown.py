@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from terminal.bench.harness import set_power
 from terminal.sandbox import SandboxThread
 from terminal.shell.power import EXIT_POWERED_OFF
 from tests.faults.harness import Harness
@@ -45,8 +46,8 @@ def on_battery(rig: Harness, *, grace: float) -> tuple[Path, Path]:
     """Give ``rig`` a file-driven battery and a recorded power-off; (level file, record)."""
     level, record = rig.folder / "battery", rig.folder / "poweroff.log"
     level.write_text("50\n")
-    power = (
-        "[power]\n"
+    set_power(
+        rig.config_path,
         'driver = "simulated"\n'
         f'simulated_level_file = "{level}"\n'
         "poll_seconds = 0.1\n"
@@ -54,11 +55,8 @@ def on_battery(rig: Harness, *, grace: float) -> tuple[Path, Path]:
         "critical_percent = 7\n"
         f"shutdown_grace_seconds = {grace}\n"
         'poweroff = "record"\n'
-        f'poweroff_record_file = "{record}"\n'
+        f'poweroff_record_file = "{record}"\n',
     )
-    text = rig.config_path.read_text()
-    assert '[power]\ndriver = "none"\n' in text
-    rig.config_path.write_text(text.replace('[power]\ndriver = "none"\n', power))
     return level, record
 
 
