@@ -81,9 +81,18 @@ def main() -> int:
     # The terminal's power-off goes through the system bus from inside this sandbox: logind must
     # answer, and polkit (the role's rule) must say yes. CanPowerOff asks without acting.
     asked = subprocess.run(
-        ["busctl", "call", "org.freedesktop.login1", "/org/freedesktop/login1",
-         "org.freedesktop.login1.Manager", "CanPowerOff"],
-        capture_output=True, text=True, timeout=30, check=False,
+        [
+            "busctl",
+            "call",
+            "org.freedesktop.login1",
+            "/org/freedesktop/login1",
+            "org.freedesktop.login1.Manager",
+            "CanPowerOff",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     answer = (asked.stdout or asked.stderr).strip()[:80]
     check(answer == 's "yes"', f"logind from the sandbox: CanPowerOff {answer}")
