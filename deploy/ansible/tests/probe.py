@@ -82,7 +82,7 @@ def main() -> int:
     # answer, and polkit (the role's rule) must say yes. CanPowerOff asks without acting.
     asked = subprocess.run(
         [
-            "busctl",
+            "/usr/bin/busctl",
             "call",
             "org.freedesktop.login1",
             "/org/freedesktop/login1",
