@@ -59,22 +59,28 @@ def sample(pid: int) -> Sample:
 
 
 def report(before: Sample, after: Sample) -> list[tuple[str, str]]:
-    """Rows of (figure, value) for the window between two samples."""
+    """Rows of (figure, value) for the window between two samples.
+
+    A voluntary switch is a thread blocking again after it woke: the wake-up count. Involuntary
+    ones are preemptions (other load on the machine), shown apart.
+    """
     wall = after.at - before.at
     rows = []
-    total = 0
+    woke = preempted = 0
     for name in sorted(after.switches):
         vol, invol = after.switches[name]
         vol0, invol0 = before.switches.get(name, (0, 0))
-        wakes = (vol - vol0) + (invol - invol0)
-        total += wakes
-        if wakes:
-            rows.append((f"  thread {name}", f"{wakes / wall:.3f} /s ({wakes} in {wall:.0f} s)"))
+        woke += vol - vol0
+        preempted += invol - invol0
+        if vol - vol0:
+            rate = (vol - vol0) / wall
+            rows.append((f"  thread {name}", f"{rate:.3f} /s ({vol - vol0} in {wall:.0f} s)"))
     cpu = 100.0 * (after.cpu_seconds - before.cpu_seconds) / wall
     return [
-        (f"threads (all {len(after.switches)})", "those that woke at all are listed"),
-        ("wake-ups (context switches), all threads", f"{total / wall:.3f} /s"),
+        (f"threads (all {len(after.switches)})", "those that woke are listed"),
+        ("wake-ups (voluntary switches), all threads", f"{woke / wall:.3f} /s"),
         *rows,
+        ("preemptions (involuntary switches)", f"{preempted / wall:.3f} /s"),
         ("CPU (user + system)", f"{cpu:.3f} % of one core"),
     ]
 
