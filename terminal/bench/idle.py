@@ -1,6 +1,6 @@
 """Benchmark of an idle terminal: wake-ups per second and CPU, as a battery sees them.
 
-    python -m terminal.bench.idle [--minutes 10] [--sleep-after 10] [--cpu-quota 25]
+    python -m terminal.bench.idle [--minutes 10] [--sleep-after 10] [--poll-seconds 60]
 
 It runs the real ``blink-terminal run`` (dummy panel, stdin keypad, a simulated battery read at
 the stall's poll interval) against a sandbox on loopback, as :mod:`terminal.bench.process`
@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from terminal.bench import cpulimit
 from terminal.bench.harness import TerminalProcess, set_power, write_config
+from terminal.bench.stats import print_figures
 from terminal.sandbox import SandboxThread
 
 
@@ -91,14 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0, help="the measured window")
     parser.add_argument("--sleep-after", type=float, default=10.0, help="idle_sleep_seconds")
     parser.add_argument("--poll-seconds", type=float, default=60.0, help="battery poll")
-    parser.add_argument("--cpu-quota", type=float, default=None, help="percent of one core")
-    parser.add_argument("--period-ms", type=float, default=cpulimit.DEFAULT_PERIOD_MS)
     args = parser.parse_args(argv)
-    with (
-        SandboxThread(host="127.0.0.1", port=0) as sb,
-        tempfile.TemporaryDirectory() as tmp,
-        cpulimit.quota(args.cpu_quota, args.period_ms) as group,
-    ):
+    # No CPU quota here (terminal.bench.process has one): a quota changes how long a wake-up
+    # takes, not how many there are.
+    with SandboxThread(host="127.0.0.1", port=0) as sb, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         config = write_config(folder, sb, display="dummy", log_level="debug")
         level = folder / "battery"
@@ -110,8 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             f"idle_dim_seconds = {args.sleep_after / 2}\n"
             f"idle_sleep_seconds = {args.sleep_after}\n",
         )
-        run = cpulimit.wrap(group, [sys.executable, "-m", "terminal", "run"])
-        with TerminalProcess(config, argv=run) as terminal:
+        with TerminalProcess(config) as terminal:
             terminal.wait_notice("READY=1")
             terminal.wait_until(
                 lambda: "panel off" in terminal.stderr, "the panel asleep", args.sleep_after * 3
@@ -123,14 +117,11 @@ def main(argv: list[str] | None = None) -> int:
             after = sample(pid)
             asleep = terminal.stderr.rsplit("panel ", 1)[-1].startswith("off")
             terminal.stop()
-        if group is not None:
-            print(group.describe())
     rows = [
         ("window", f"{args.minutes:g} min idle, panel asleep: {asleep}"),
         *report(before, after),
     ]
-    for name, value in [("figure", "value"), *rows]:
-        print(f"{name:<44} {value}")
+    print_figures(rows, width=44)
     return 0
 
 
