@@ -15,13 +15,13 @@ from hardware.config import (
     GpioConfig,
     IndicatorConfig,
     KeypadConfig,
-    PowerConfig,
 )
 from hardware.display import Display, geometry_of, open_display
 from hardware.display_worker import DisplayWorker
 from hardware.indicators import GpioIndicators, Indicators, NoIndicators
 from hardware.keypad import Keypad, KeyPress, KeyRows, MatrixKeypad, Unmapped
 from hardware.power import BatterySource, open_battery
+from hardware.power_config import PowerConfig
 from hardware.stdin_keys import StdinKeypad
 from terminal.errors import HardwareError
 from terminal.screens.labels import KEYPAD_4X4, KeyLabels

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-from terminal.config_table import Table, is_loopback
+from hardware.pin_table import PinTable, no_duplicates
+from hardware.power_config import PowerConfig
+from terminal.config_table import Table
 from terminal.errors import ConfigError
 
 PANELS_128X128 = ("ssd1351", "ssd1327")
@@ -24,74 +26,6 @@ DESKTOP_DISPLAYS = ("dummy", "capture", "pygame", "terminal")
 SPI_SPEEDS_HZ = tuple(
     int(mhz * 1_000_000) for mhz in (0.5, 1, 2, 4, 8, 16, 20, 24, 28, 32, 36, 40, 44, 48, 50, 52)
 )
-# BCM numbers on the 40-pin header.
-GPIO_RANGE = range(28)
-
-
-class _PinTable(Table):
-    """The shared table reader plus the GPIO-shaped settings only hardware sections have."""
-
-    def pin(self, key: str, default: int | None) -> int | None:
-        """A BCM pin number; -1 (or absent with no default) means not fitted."""
-        self.read.add(key)
-        if key not in self.raw:
-            return default
-        # The default only shapes the example in a type error; -1 (none) is always right too.
-        value = self.get(key, int, -1 if default is None else default)
-        if value == -1:
-            return None
-        if value not in GPIO_RANGE:
-            raise ConfigError(
-                self.setting(key),
-                f"GPIO{value} does not exist",
-                "use a BCM number 0..27, or -1 for none",
-            )
-        return value
-
-    def pins(self, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
-        """A list of BCM pin numbers."""
-        self.read.add(key)
-        if key not in self.raw:
-            return default
-        value = self.raw[key]
-        if not isinstance(value, list) or not all(
-            isinstance(p, int) and not isinstance(p, bool) for p in value
-        ):
-            raise ConfigError(
-                self.setting(key),
-                "must be a list of BCM pin numbers",
-                f"write e.g. {key} = {list(default)}",
-            )
-        bad = [p for p in value if p not in GPIO_RANGE]
-        if bad:
-            raise ConfigError(self.setting(key), f"no such GPIO: {bad}", "use BCM numbers 0..27")
-        return tuple(value)
-
-    def labels(self, key: str) -> tuple[str, ...]:
-        """A list of strings, one per keypad row; absent means none."""
-        self.read.add(key)
-        value = self.raw.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
-            raise ConfigError(
-                self.setting(key),
-                "must be a list of strings, one per row",
-                'write e.g. labels = ["123A", "456B", "789C", "*0#D"]',
-            )
-        return tuple(value)
-
-
-def _no_duplicates(section: str, named: Mapping[str, int | None]) -> None:
-    seen: dict[int, str] = {}
-    for key, pin in named.items():
-        if pin is None:
-            continue
-        if pin in seen:
-            raise ConfigError(
-                f"{section}.{key}",
-                f"GPIO{pin} is also {section}.{seen[pin]}",
-                "give each line its own pin",
-            )
-        seen[pin] = key
 
 
 @dataclass(frozen=True)
@@ -118,7 +52,7 @@ class DisplayConfig:
     @classmethod
     def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
         """The [display] section, validated."""
-        t = _PinTable("display", table)
+        t = PinTable("display", table)
         driver = t.choice("driver", cls.driver, PANELS + DESKTOP_DISPLAYS)
         capture = t.get("capture_dir", str, "")
         spi_speed = t.get("spi_speed_hz", int, cls.spi_speed_hz)
@@ -195,7 +129,7 @@ class KeypadConfig:
     def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
         """The [keypad] section, validated."""
         del base_dir  # no paths in this section
-        t = _PinTable("keypad", table)
+        t = PinTable("keypad", table)
         layout = t.choice("layout", cls.layout, ("4x4", "3x4"))
         default_cols = cls.col_pins if layout == "4x4" else cls.col_pins[:3]
         made = cls(
@@ -218,7 +152,7 @@ class KeypadConfig:
             )
         both = {f"row_pins[{i}]": p for i, p in enumerate(made.row_pins)}
         both |= {f"col_pins[{i}]": p for i, p in enumerate(made.col_pins)}
-        _no_duplicates("keypad", both)
+        no_duplicates("keypad", both)
         if made.labels and (len(made.labels) != 4 or any(len(r) != n_cols for r in made.labels)):
             raise ConfigError(
                 "keypad.labels",
@@ -243,7 +177,7 @@ class IndicatorConfig:
     def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
         """The [indicators] section, validated."""
         del base_dir
-        t = _PinTable("indicators", table)
+        t = PinTable("indicators", table)
         made = cls(
             driver=t.choice("driver", cls.driver, ("gpio", "none")),
             pos_led=t.pin("pos_led", cls.pos_led),
@@ -253,7 +187,7 @@ class IndicatorConfig:
             tonal_buzzer=t.get("tonal_buzzer", bool, cls.tonal_buzzer),
         )
         t.finish()
-        _no_duplicates(
+        no_duplicates(
             "indicators",
             {
                 "pos_led": made.pos_led,
@@ -262,48 +196,6 @@ class IndicatorConfig:
                 "buzzer": made.buzzer,
             },
         )
-        return made
-
-
-INA219_PROFILES = ("ups-hat", "ups-hat-c")
-
-
-@dataclass(frozen=True)
-class PowerConfig:
-    """Where the battery reading comes from."""
-
-    driver: str = "none"
-    pisugar_host: str = "127.0.0.1"
-    pisugar_port: int = 8423
-    i2c_port: int = 1
-    ina219_address: int = 0x42
-    ina219_profile: str = "ups-hat"
-    poll_seconds: int = 20
-    timeout_seconds: float = 2.0
-
-    @classmethod
-    def from_table(cls, table: Mapping[str, object], *, base_dir: Path) -> Self:
-        """The [power] section, validated."""
-        del base_dir
-        t = Table("power", table)
-        made = cls(
-            driver=t.choice("driver", cls.driver, ("none", "pisugar", "ina219", "simulated")),
-            pisugar_host=t.get("pisugar_host", str, cls.pisugar_host),
-            pisugar_port=t.number("pisugar_port", cls.pisugar_port, 1, 65535),
-            i2c_port=t.number("i2c_port", cls.i2c_port, 0, 31),
-            ina219_address=t.number("ina219_address", cls.ina219_address, 0x40, 0x4F),
-            ina219_profile=t.choice("ina219_profile", cls.ina219_profile, INA219_PROFILES),
-            poll_seconds=t.number("poll_seconds", cls.poll_seconds, 5, 600),
-            timeout_seconds=t.number("timeout_seconds", cls.timeout_seconds, 0.1, 30.0),
-        )
-        t.finish()
-        if not is_loopback(made.pisugar_host):
-            # pisugar-server has no authentication and accepts set_* commands.
-            raise ConfigError(
-                "power.pisugar_host",
-                "must be a loopback address",
-                'use "127.0.0.1" and bind pisugar-server to it',
-            )
         return made
 
 

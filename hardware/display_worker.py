@@ -9,6 +9,7 @@ it is never drawn: only the newest picture matters.
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 from collections.abc import Callable
@@ -25,14 +26,32 @@ V = TypeVar("V")
 _NOTHING = object()
 
 
+class PanelMode(enum.Enum):
+    """How lit the panel is: idle screens dim, then sleep (``hide()``: the controller's µA mode)."""
+
+    ON = "on"
+    DIM = "dim"
+    OFF = "off"
+
+
 class DisplayWorker(Generic[V]):
     """Renders views with ``render`` and writes them to ``display`` on one worker thread."""
 
-    def __init__(self, display: Display, render: Callable[[V], Image.Image]) -> None:
+    def __init__(
+        self,
+        display: Display,
+        render: Callable[[V], Image.Image],
+        *,
+        contrast: tuple[int, int] | None = None,
+    ) -> None:
+        """``contrast``: the panel's (normal, dimmed) levels; None where it has no contrast."""
         self._display = display
         self._render = render
+        self._contrast = contrast
         self._cond = threading.Condition()
         self._pending: object = _NOTHING
+        self._mode = PanelMode.ON  # as applied to the panel
+        self._wanted = PanelMode.ON
         self._last_view: object = _NOTHING
         self._last_frame: tuple[str, tuple[int, int], bytes] | None = None
         self._busy = False
@@ -56,11 +75,28 @@ class DisplayWorker(Generic[V]):
             self._pending = view
             self._cond.notify()
 
+    def set_panel(self, mode: PanelMode) -> None:
+        """Light, dim or sleep the panel (on the worker thread, in order with the frames)."""
+        with self._cond:
+            if self._closing or mode is self._wanted:
+                return
+            self._wanted = mode
+            self._cond.notify()
+
+    @property
+    def panel(self) -> PanelMode:
+        """The panel's mode as last applied."""
+        with self._cond:
+            return self._mode
+
     def wait_idle(self, timeout: float) -> bool:
         """Block until every queued view is drawn (or dropped); False on timeout."""
         with self._cond:
             return self._cond.wait_for(
-                lambda: (self._pending is _NOTHING and not self._busy) or self._failure is not None,
+                lambda: (
+                    (self._pending is _NOTHING and not self._busy and self._wanted is self._mode)
+                    or self._failure is not None
+                ),
                 timeout,
             )
 
@@ -78,13 +114,23 @@ class DisplayWorker(Generic[V]):
     def _run(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._pending is not _NOTHING or self._closing)
-                if self._pending is _NOTHING:
+                self._cond.wait_for(
+                    lambda: (
+                        self._pending is not _NOTHING
+                        or self._closing
+                        or self._wanted is not self._mode
+                    )
+                )
+                if self._pending is _NOTHING and self._wanted is self._mode:
                     return
                 view, self._pending = self._pending, _NOTHING
+                mode = self._wanted
                 self._busy = True
             try:
-                self._draw(view)  # type: ignore[arg-type]
+                if mode is not self._mode:
+                    self._apply(mode)
+                if view is not _NOTHING:
+                    self._draw(view)  # type: ignore[arg-type]
             except Exception as exc:  # the loop must learn of it, not a dead thread in silence
                 log.exception("display worker failed")
                 with self._cond:
@@ -93,9 +139,23 @@ class DisplayWorker(Generic[V]):
                     self._cond.notify_all()
                 return
             with self._cond:
-                self._last_view = view
+                if view is not _NOTHING:
+                    self._last_view = view
+                self._mode = mode
                 self._busy = False
                 self._cond.notify_all()
+
+    def _apply(self, mode: PanelMode) -> None:
+        # Wake before a new contrast: a sleeping controller may ignore it.
+        if self._mode is PanelMode.OFF:
+            self._display.show()
+        if mode is PanelMode.OFF:
+            self._display.hide()
+        elif self._contrast is not None:
+            normal, dimmed = self._contrast
+            set_contrast = getattr(self._display, "contrast", None)  # luma panels have it
+            if set_contrast is not None:
+                set_contrast(dimmed if mode is PanelMode.DIM else normal)
 
     def _draw(self, view: V) -> None:
         image = self._render(view)

@@ -57,6 +57,7 @@ class Indicators(Protocol):
     """Lights and sound. Call from the event loop."""
 
     def show_links(self, pos: LinkState, merchant: LinkState) -> None: ...
+    def set_dark(self, dark: bool) -> None: ...
     def signal_success(self) -> asyncio.Task[None]: ...
     def signal_error(self) -> asyncio.Task[None]: ...
     def close(self) -> None: ...
@@ -68,6 +69,10 @@ class NoIndicators:
     def show_links(self, pos: LinkState, merchant: LinkState) -> None:
         """Nothing to light."""
         del pos, merchant
+
+    def set_dark(self, dark: bool) -> None:
+        """Nothing to darken."""
+        del dark
 
     def signal_success(self) -> asyncio.Task[None]:
         """A finished no-op signal."""
@@ -104,6 +109,8 @@ class GpioIndicators:
         self._tonal = cfg.tonal_buzzer
         self._signal: asyncio.Task[None] | None = None
         self._shown: dict[str, LedPattern] = {}
+        self._links: tuple[LinkState, LinkState] | None = None
+        self._dark = False
         self._devices: list[Any] = []
         try:
             self._pos = self._add(LED, cfg.pos_led, pin_factory)
@@ -132,6 +139,9 @@ class GpioIndicators:
 
     def show_links(self, pos: LinkState, merchant: LinkState) -> None:
         """Light the two link LEDs for these states (unchanged LEDs are left alone)."""
+        self._links = (pos, merchant)
+        if self._dark:
+            return
         for name, led, state in (("pos", self._pos, pos), ("merchant", self._merchant, merchant)):
             pattern = link_pattern(state, slow=self._slow, fast=self._fast)
             if led is None or self._shown.get(name) == pattern:
@@ -143,6 +153,19 @@ class GpioIndicators:
                 led.on()
             else:
                 led.off()
+
+    def set_dark(self, dark: bool) -> None:
+        """Dark: the link LEDs go out while the panel sleeps; lit again as the links say after."""
+        if dark == self._dark:
+            return
+        self._dark = dark
+        if dark:
+            for led in (self._pos, self._merchant):
+                if led is not None:
+                    led.off()
+            self._shown.clear()
+        elif self._links is not None:
+            self.show_links(*self._links)
 
     def signal_success(self) -> asyncio.Task[None]:
         """Play the success tune with the status LED lit; cancels any signal still playing."""

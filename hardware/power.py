@@ -11,9 +11,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
-from hardware.config import PowerConfig
+from hardware.power_config import PowerConfig
 from terminal.errors import HardwareError
 from terminal.screens.model import Battery
 
@@ -35,7 +36,12 @@ class NoBattery:
 
 
 class SimulatedBattery:
-    """A desktop battery that drains one percent every ``seconds_per_percent``, then recharges."""
+    """A desktop battery that drains one percent every ``seconds_per_percent``, then recharges.
+
+    With ``level_file`` the level is whatever that file says instead (``42``, or ``42 charging``;
+    anything else reads as a gauge that does not answer): the end-to-end tests drain the
+    battery step by step through it.
+    """
 
     def __init__(
         self,
@@ -43,20 +49,33 @@ class SimulatedBattery:
         start: int = 80,
         seconds_per_percent: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        level_file: Path | None = None,
     ) -> None:
         self._start = start
         self._rate = seconds_per_percent
         self._clock = clock
         self._t0 = clock()
+        self._level_file = level_file
 
     async def read(self) -> Battery | None:
         """The simulated level: falls to 10 %, charges back to 100 %, and so on."""
+        if self._level_file is not None:
+            return _level_from(self._level_file)
         steps = int((self._clock() - self._t0) / self._rate)
         # A triangle wave between 10 and 100, entered at ``start`` on its falling side.
         phase = (steps + (100 - self._start)) % 180
         if phase < 90:
             return Battery(100 - phase, charging=False)
         return Battery(10 + (phase - 90), charging=True)
+
+
+def _level_from(path: Path) -> Battery | None:
+    try:
+        words = path.read_text(encoding="utf-8").split()
+        percent = int(words[0])
+    except (OSError, UnicodeDecodeError, ValueError, IndexError):
+        return None
+    return Battery(max(0, min(100, percent)), charging=words[1:2] == ["charging"])
 
 
 class _LogOnce:
@@ -168,7 +187,7 @@ def open_battery(cfg: PowerConfig, *, bus: Any = None) -> BatterySource:
     if cfg.driver == "none":
         return NoBattery()
     if cfg.driver == "simulated":
-        return SimulatedBattery()
+        return SimulatedBattery(level_file=cfg.simulated_level_file)
     if cfg.driver == "pisugar":
         return PiSugarBattery(cfg.pisugar_host, cfg.pisugar_port, timeout=cfg.timeout_seconds)
     if bus is None:

@@ -19,9 +19,9 @@ from hardware.config import (
     GpioConfig,
     IndicatorConfig,
     KeypadConfig,
-    PowerConfig,
     read_toml,
 )
+from hardware.power_config import PowerConfig
 from terminal.config_table import Table, is_loopback
 from terminal.config_till import AdminSettings, ReceiptSettings, admin_settings, receipt_settings
 from terminal.errors import ConfigError

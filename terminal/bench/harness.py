@@ -68,6 +68,15 @@ def write_config(
     return path
 
 
+def set_power(config: Path, lines: str) -> None:
+    """Replace the ``[power]`` section ``write_config`` wrote (mains) with ``lines``."""
+    text = config.read_text()
+    mains = '[power]\ndriver = "none"\n'
+    if mains not in text:
+        raise ValueError(f"{config} has no mains [power] section to replace")
+    config.write_text(text.replace(mains, "[power]\n" + lines))
+
+
 class TerminalProcess:
     """One life of the terminal: a notify socket, stdin for keys, stderr kept or logged."""
 

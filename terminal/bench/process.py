@@ -24,7 +24,7 @@ import psutil
 
 from terminal.bench import cpulimit
 from terminal.bench.harness import TerminalProcess, poll_until, write_config
-from terminal.bench.stats import percentile
+from terminal.bench.stats import percentile, print_figures
 from terminal.sandbox import Sandbox, SandboxThread
 from terminal.sandbox.ledger import Invoice
 
@@ -124,8 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         ("sale, keypad to forwarded, p50", f"{1000 * percentile(durations, 50):.0f} ms"),
         ("sale, keypad to forwarded, p99", f"{1000 * percentile(durations, 99):.0f} ms"),
     ]
-    for name, value in [("figure", "value"), *rows]:
-        print(f"{name:<38} {value}")
+    print_figures(rows)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The one percentile every benchmark reports with, so their tables mean the same thing."""
+"""The one percentile every benchmark reports with, and the one way they print their figures."""
 
 from __future__ import annotations
 
@@ -18,3 +18,9 @@ def percentile(values: Iterable[float], q: float) -> float:
     if not 0 < q <= 100:
         raise ValueError(f"percentile {q} is outside (0, 100]")
     return ordered[math.ceil(q / 100 * len(ordered)) - 1]
+
+
+def print_figures(rows: list[tuple[str, str]], width: int = 38) -> None:
+    """Print a "figure  value" table, the name column ``width`` wide."""
+    for name, value in [("figure", "value"), *rows]:
+        print(f"{name:<{width}} {value}")

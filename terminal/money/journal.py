@@ -481,6 +481,23 @@ class Journal:
             [SaleState.RECEIVED.value],
         )
 
+    def pending_forwards(self) -> tuple[int, int]:
+        """(sales paid and not forwarded, pay requests for them with no answer journaled yet).
+
+        Read-only: what a shutdown waits for. Both zero means no money is between BlinkPOS and
+        the merchant, so switching off now loses nothing and leaves nothing for the next start.
+        """
+        with self._read() as cur:
+            received = cur.execute(
+                "SELECT count(*) FROM sales WHERE state = ?", (SaleState.RECEIVED.value,)
+            ).fetchone()[0]
+            in_flight = cur.execute(
+                "SELECT count(*) FROM forward_attempts a JOIN sales s ON s.id = a.sale_id"
+                " WHERE a.finished_at IS NULL AND s.state = ?",
+                (SaleState.RECEIVED.value,),
+            ).fetchone()[0]
+        return int(received), int(in_flight)
+
     def recent(self, limit: int = 20) -> list[Sale]:
         """The newest ``limit`` sales, newest first (for ``history``)."""
         return self._sales(

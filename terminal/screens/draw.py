@@ -246,18 +246,19 @@ def _battery_icon(
     percent: bool = True,
 ) -> int:
     face = font(max(8, h - 1))
-    label = f"{battery.percent}%" + ("+" if battery.charging else "") if percent else ""
+    mark = "!" if battery.low else ""
+    label = mark + (f"{battery.percent}%" + ("+" if battery.charging else "") if percent else "")
     w = h * 2
     x = right - w
     draw.rectangle((x, y + 1, x + w - 3, y + h - 2), outline=colours.text)
     draw.rectangle((x + w - 2, y + h // 3, x + w - 1, y + h - h // 3 - 1), fill=colours.text)
     level = max(0, min(100, battery.percent))
     inner = (w - 6) * level // 100
-    fill = colours.bad if level <= 15 else colours.text
+    fill = colours.bad if level <= 15 or battery.low else colours.text
     if inner > 0:
         draw.rectangle((x + 2, y + 3, x + 2 + inner - 1, y + h - 4), fill=fill)
     tx = x - 2 - int(text_width(draw, label, face))
-    draw.text((tx, y), label, font=face, fill=colours.dim)
+    draw.text((tx, y), label, font=face, fill=colours.bad if battery.low else colours.dim)
     return tx
 
 

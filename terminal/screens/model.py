@@ -18,6 +18,7 @@ class Battery:
 
     percent: int
     charging: bool = False
+    low: bool = False  # below the low threshold: the icon says so (the warning came once)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,25 @@ class KeyTest:
 
 
 @dataclass(frozen=True)
+class LowBattery:
+    """The battery crossed the low threshold: said once, with a beep; then the icon says it."""
+
+    percent: int
+
+
+@dataclass(frozen=True)
+class ShuttingDown:
+    """The terminal is powering the unit off: ``reason`` why, ``detail`` what happens to the money.
+
+    ``waiting`` is true while forwards are still being finished (sales are already refused).
+    """
+
+    reason: str
+    detail: str = ""
+    waiting: bool = False
+
+
+@dataclass(frozen=True)
 class Closed:
     """The terminal is shutting down."""
 
@@ -187,6 +207,8 @@ Screen = (
     | Expired
     | Error
     | Closed
+    | LowBattery
+    | ShuttingDown
     | PinEntry
     | TillMenu
     | TestCard

@@ -35,10 +35,12 @@ from terminal.screens.model import (
     Expired,
     Idle,
     KeyTest,
+    LowBattery,
     NotReady,
     Paid,
     PinEntry,
     ShowInvoice,
+    ShuttingDown,
     Success,
     TestCard,
     TillMenu,
@@ -267,6 +269,19 @@ def _closed(f: _Frame, screen: Closed) -> None:
     paragraph(f.draw, f.height // 3, screen.message, face, f.colours.dim, f.width, bottom=f.height)
 
 
+def _low_battery(f: _Frame, screen: LowBattery) -> None:
+    y = f.title(f.top + 2, "Battery low", f.colours.warn)
+    y = f.title(y, f"{screen.percent}%", f.colours.bad)
+    f.text(y + 2, "Charge soon. Sales go on until it is nearly empty.", f.colours.text)
+
+
+def _shutting_down(f: _Frame, screen: ShuttingDown) -> None:
+    y = f.title(f.top + 2, "Shutting down", f.colours.warn)
+    y = f.text(y + 1, screen.reason, f.colours.text)
+    if screen.detail:
+        f.text(y + 2, screen.detail, f.colours.warn if screen.waiting else f.colours.dim)
+
+
 def _test_card(f: _Frame, screen: TestCard) -> None:
     if not f.geometry.qr_capable:
         y = f.title(f.top + 2, screen.caption, f.colours.text)
@@ -313,6 +328,8 @@ _SCREENS: dict[type[Any], tuple[Callable[[_Frame, Any], None], bool]] = {
     Expired: (_expired, True),
     Error: (_error, True),
     Closed: (_closed, False),
+    LowBattery: (_low_battery, True),
+    ShuttingDown: (_shutting_down, True),
     TestCard: (_test_card, False),
     KeyTest: (_key_test, False),
     PinEntry: (draw_pin_entry, True),

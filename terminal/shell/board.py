@@ -15,7 +15,8 @@ The BlinkPOS link combines three things:
 * the wallets: until both wallet ids are known no sale can start, so the link is not ready
   (CONNECTING, with the reason) however well it detects payments;
 * the other gates a sale waits for, with their reasons: the clock (not synchronised yet: no
-  sale, forwards go on) and the journal (found on another device: nothing at all).
+  sale, forwards go on), a shutdown under way (no new sale, forwards go on) and the journal
+  (found on another device: nothing at all).
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class LinkBoard:
         self._wallets_problem = ""
         self._clock_synced = True
         self._journal_problem = ""
+        self._sales_stopped = ""
         self._reason = "connecting to Blink"
         self._merchant = LinkState.CONNECTING if merchant else LinkState.OFF
         self._merchant_reason = ""
@@ -113,6 +115,11 @@ class LinkBoard:
         self._clock_synced = synchronised
         self._update("clock synchronised" if synchronised else _WAITING_FOR_CLOCK)
 
+    def sales_stopped(self, why: str | None) -> None:
+        """No new sale (a shutdown is under way, ``why``); None: sales may start again."""
+        self._sales_stopped = why or ""
+        self._update(why or "sales may start again")
+
     def journal_refused(self, problem: str) -> None:
         """The journal is not this terminal's to use (another device, another BlinkPOS)."""
         self._journal_problem = problem
@@ -129,6 +136,8 @@ class LinkBoard:
         """Why no sale may start although payments would be detected, or None."""
         if self._journal_problem:
             return self._journal_problem
+        if self._sales_stopped:
+            return self._sales_stopped
         if not self._wallets_known:
             return self._wallets_problem or _FINDING_WALLETS
         if not self._clock_synced:

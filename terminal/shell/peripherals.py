@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -21,7 +22,12 @@ from hardware import (
     open_keypad,
     open_pin_factory,
 )
+from hardware.config import DESKTOP_DISPLAYS, PANELS_240X240
 from hardware.display import needs_pin_factory
+from hardware.display_worker import PanelMode
+from hardware.power_config import PowerConfig
+from hardware.poweroff import PowerOff, open_poweroff
+from hardware.shutdown_button import ShutdownButton
 from terminal.config import Config
 from terminal.keys import Key
 from terminal.links import LinkState
@@ -30,6 +36,13 @@ from terminal.screens.model import Battery, View
 from terminal.screens.render import render
 
 log = logging.getLogger(__name__)
+
+
+def _contrast_levels(config: Config) -> tuple[int, int] | None:
+    """(normal, dimmed) contrast for an OLED panel; None where contrast does not dim it."""
+    if config.display.driver in DESKTOP_DISPLAYS + PANELS_240X240:
+        return None  # the desktop's stand-ins; an LCD's backlight is on or off, not dimmable
+    return config.display.contrast, min(config.power.dim_contrast, config.display.contrast)
 
 
 class Peripherals:
@@ -45,6 +58,8 @@ class Peripherals:
         *,
         on_unmapped: Callable[[str], None] | None = None,
         pin_factory: Any = None,
+        power_off: PowerOff | None = None,
+        contrast: tuple[int, int] | None = None,
     ) -> None:
         self.display = display
         self.geometry = geometry
@@ -53,7 +68,9 @@ class Peripherals:
         self._battery = battery
         self._on_unmapped = on_unmapped
         self._pin_factory = pin_factory
-        self.worker: DisplayWorker[View] = DisplayWorker(display, self._render)
+        self.power_off: PowerOff = power_off or open_poweroff(PowerConfig(poweroff="none"))
+        self._button: ShutdownButton | None = None
+        self.worker: DisplayWorker[View] = DisplayWorker(display, self._render, contrast=contrast)
 
     @classmethod
     def from_config(
@@ -72,6 +89,7 @@ class Peripherals:
             config.keypad.driver == "matrix"
             or config.indicators.driver == "gpio"
             or needs_pin_factory(config.display)
+            or config.power.shutdown_button is not None
         )
         opened: list[Callable[[], object]] = []
         try:
@@ -103,6 +121,8 @@ class Peripherals:
             battery,
             on_unmapped=on_unmapped,
             pin_factory=pin_factory,
+            power_off=open_poweroff(config.power),
+            contrast=_contrast_levels(config),
         )
 
     def _render(self, view: View) -> Any:
@@ -137,10 +157,32 @@ class Peripherals:
         """The battery gauge, or None on mains."""
         return await self._battery.read()
 
+    def set_panel(self, mode: PanelMode) -> None:
+        """Light, dim or sleep the panel (on the display thread)."""
+        self.worker.set_panel(mode)
+
+    def set_dark(self, dark: bool) -> None:
+        """Link LEDs out while the panel sleeps."""
+        self._indicators.set_dark(dark)
+
+    def watch_shutdown_button(
+        self, pin: int, hold_seconds: float, on_held: Callable[[], None]
+    ) -> None:
+        """Call ``on_held`` (on this loop) when the shutdown button is held ``hold_seconds``."""
+        self._button = ShutdownButton(
+            pin,
+            hold_seconds,
+            on_held,
+            asyncio.get_running_loop(),
+            pin_factory=self._pin_factory,
+        )
+
     def close(self) -> None:
         """Draw the last frame and release every part."""
         self.worker.wait_idle(5.0)
         self.worker.close()
+        if self._button is not None:
+            self._button.close()
         self._keypad.close()
         self._indicators.close()
         if self._pin_factory is not None:

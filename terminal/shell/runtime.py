@@ -10,14 +10,17 @@ money path, and only then starts the tasks:
     keypad         Peripherals.keys           key presses into the event queue
     receipts       ReceiptDesk.run            optional: a receipt per forwarded sale
     display        ScreenKeeper.run           countdown and animation ticks; frames on one thread
-    power          Terminal._battery          battery gauge into the status bar
+    power          PowerDesk.poll             battery gauge → status bar, low warning, shutdown
+    idle           PanelSaver.run             the panel dims, then sleeps, on a quiet home screen
     in flight      InFlight.run               sats paid, not yet forwarded, into the status bar
+    shutdown       PowerDesk.shut_down        only once asked: battery empty or the button held
     watchdog       systemd.watchdog           WATCHDOG=1 only while the loop turns
     readiness      Terminal._readiness        READY=1 once detection is live (or a deadline)
 
 Signals flow one way: Blink → the money path and links → the link board and the event queue →
 the flow → effects. A task that dies takes the process down (exit 1); systemd restarts it; the
-journal makes that safe.
+journal makes that safe. After a power-off request the process exits 6, which the unit's
+``RestartPreventExitStatus=`` keeps systemd from restarting.
 """
 
 from __future__ import annotations
@@ -78,13 +81,14 @@ from terminal.money.policy import ForwardOutcome, ForwardResult
 from terminal.money.texts import forward_event
 from terminal.money.worker import JournalThread
 from terminal.receipts.desk import ReceiptDesk
-from terminal.screens.model import Closed
+from terminal.screens.model import Closed, Screen
 from terminal.shell.board import LinkBoard, Links
 from terminal.shell.clockwatch import kernel_says_synchronised, watch_clock
 from terminal.shell.inflight import InFlight
 from terminal.shell.menu import MenuDesk, build_till
 from terminal.shell.merchant import MerchantLink
 from terminal.shell.peripherals import Peripherals
+from terminal.shell.power import EXIT_POWERED_OFF, PowerDesk, PoweredOff
 from terminal.shell.screen import ScreenKeeper
 from terminal.shell.timers import Timers
 
@@ -99,6 +103,7 @@ READY_DEADLINE_SECONDS = 60.0
 # often, so the first answer forwards them at once instead of after a backoff of minutes.
 PROBE_SECONDS = 5.0
 EXIT_FAILED = 1
+
 
 _STATUS_WORDS = {
     LinkState.UP: "ready",
@@ -160,6 +165,7 @@ class Terminal:
         self._ready = asyncio.Event()
         has_merchant = config.merchant.key is not None
         self._board = LinkBoard(self._links_changed, merchant=has_merchant)
+        self._power = PowerDesk(config.power, peripherals, self._screen, self._board)
         self._links = self._board.links  # as last told to the flow
         # Blink allows 10 new WebSocket connections a minute per IP, not per socket: both
         # accounts' sockets draw on one budget.
@@ -174,7 +180,9 @@ class Terminal:
         self._queue.put_nowait(event)
 
     def press(self, key: Key) -> None:
-        """A key was pressed."""
+        """A key was pressed (one that wakes a sleeping panel does nothing else)."""
+        if self._power.takes_key():
+            return
         self.emit(KeyPressed(key))
 
     def _links_changed(self, links: Links) -> None:
@@ -216,6 +224,7 @@ class Terminal:
         # The forwarder has logged what happened; here the merchant's screen learns of it.
         if self._in_flight is not None:
             self._in_flight.nudge()
+        self._power.forward_finished()  # a shutdown waiting on the forwards looks again now
         event = forward_event(result)
         if result.outcome is ForwardOutcome.FORWARDED and self._receipts is not None:
             self._receipts.forwarded(result.sale_id)  # the journal says forwarded by now
@@ -235,7 +244,7 @@ class Terminal:
             loop.add_signal_handler(sig, main.cancel)
         for effect in self._machine.start():
             if isinstance(effect, Show):
-                self._screen.show(effect.screen)
+                self._show(effect.screen)
         self._links_changed(self._board.links)
         state_dir = Path(self._config.terminal.state_dir)
         try:
@@ -307,7 +316,7 @@ class Terminal:
                     group.create_task(self._flow(group, money, merchant), name="flow")
                     group.create_task(self._keypad(), name="keypad")
                     group.create_task(self._screen.run(), name="display")
-                    group.create_task(self._battery(), name="power")
+                    self._power.start(group, journal)
                     group.create_task(self._in_flight.run(), name="in flight")
                     group.create_task(self._probe_while_owed(pos_http), name="probe")
                     group.create_task(systemd.watchdog(self._healthy), name="watchdog")
@@ -316,6 +325,8 @@ class Terminal:
                         group.create_task(merchant.run(), name="merchant")
                     if self._receipts is not None:
                         group.create_task(self._receipts.run(), name="receipts")
+            except* PoweredOff:
+                code = EXIT_POWERED_OFF
             except* TerminalError as group_error:
                 # Tasks nest their own groups: name each failure itself, never "a TaskGroup".
                 for exc in _leaves(group_error):
@@ -330,7 +341,7 @@ class Terminal:
             log.info("shutting down")
         finally:
             systemd.notify("STOPPING=1")
-            await self._close(money, pos_http, merchant)
+            await self._close(money, pos_http, merchant, powered_off=code == EXIT_POWERED_OFF)
         return code
 
     async def _journal_is_ours(self, journal: JournalThread) -> bool:
@@ -389,7 +400,12 @@ class Terminal:
             loop.remove_signal_handler(sig)
 
     async def _close(
-        self, money: MoneyPath, pos_http: BlinkHttp, merchant: MerchantLink | None
+        self,
+        money: MoneyPath,
+        pos_http: BlinkHttp,
+        merchant: MerchantLink | None,
+        *,
+        powered_off: bool = False,
     ) -> None:
         self._timers.cancel_all()
         with contextlib.suppress(Exception):
@@ -398,7 +414,9 @@ class Terminal:
             with contextlib.suppress(Exception):
                 await merchant.close()
         await pos_http.aclose()
-        self._screen.show(Closed())
+        if not powered_off:  # halting: "Shutting down" stays up to the end
+            self._screen.hold(None)
+            self._screen.show(Closed())
         self._hw.close()
 
     # --- effects into the world -----------------------------------------------------------
@@ -415,7 +433,7 @@ class Terminal:
             case Show(screen):
                 # At debug level every screen is in the log: what the merchant saw, when.
                 log.debug("show %r", screen)
-                self._screen.show(screen)
+                self._show(screen)
             case CreateInvoices(amount, request, tip):
                 group.create_task(money.opener.create(amount, request, tip))
             case WatchInvoice(sale_id, payment_hash):
@@ -487,10 +505,10 @@ class Terminal:
                 with contextlib.suppress(BlinkError):
                     await http.realtime_price()
 
-    async def _battery(self) -> None:
-        while True:
-            self._screen.battery(await self._hw.read_battery())
-            await asyncio.sleep(self._config.power.poll_seconds)
+    def _show(self, screen: Screen) -> None:
+        """A screen from the flow: to the display, and to the power desk (idle, warnings)."""
+        self._screen.show(screen)
+        self._power.shown(screen)
 
     async def _keypad(self) -> None:
         async for key in self._hw.keys():

@@ -28,6 +28,8 @@ class ScreenKeeper:
         self._show_view = show_view
         self._clock = clock
         self._screen: Screen | None = None
+        self._held: Screen | None = None  # shown whatever the flow shows (the shutdown)
+        self._notice: Screen | None = None  # shown until the flow shows something new
         self._status = Status()
         self._frame = 0
         self._changed = asyncio.Event()
@@ -35,13 +37,24 @@ class ScreenKeeper:
 
     @property
     def screen(self) -> Screen | None:
-        """The screen being shown."""
+        """The flow's screen (a held screen or a notice may cover it)."""
         return self._screen
 
     def show(self, screen: Screen) -> None:
-        """Show ``screen`` (from a ``Show`` effect)."""
+        """Show ``screen`` (from a ``Show`` effect); it ends a notice."""
         self._screen = screen
+        self._notice = None
         self._frame = 0
+        self._push()
+
+    def hold(self, screen: Screen | None) -> None:
+        """Show ``screen`` over whatever the flow shows, until ``hold(None)``."""
+        self._held = screen
+        self._push()
+
+    def notice(self, screen: Screen | None) -> None:
+        """Show ``screen`` over the flow's until it shows a new one (or ``notice(None)``)."""
+        self._notice = screen
         self._push()
 
     def status(self, status: Status) -> None:
@@ -64,11 +77,12 @@ class ScreenKeeper:
         return self._status
 
     def _push(self) -> None:
-        if self._screen is None:
+        shown = self._held or self._notice or self._screen
+        if shown is None:
             return
         now = self._clock()
         # Whole seconds: the countdown only changes once a second, so equal views stay equal.
-        view = View(self._screen, self._status, float(math.floor(now)), self._frame)
+        view = View(shown, self._status, float(math.floor(now)), self._frame)
         self.last_view = view
         self._show_view(view)
         self._changed.set()

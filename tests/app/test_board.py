@@ -122,3 +122,17 @@ def test_with_the_clock_right_an_offline_stall_says_no_network_only() -> None:
     board.pos_socket(LinkState.DOWN, "dropped")
     board.pos_http_failed("cannot reach Blink to read the account (ConnectError)")
     assert board.links.pos_reason == "No network: Blink cannot be reached"
+
+
+def test_a_shutdown_stops_new_sales_until_it_is_called_off() -> None:
+    seen: list[Links] = []
+    board = board_with_wallets(seen)
+    board.pos_socket(LinkState.UP, "connected")
+    board.sales_stopped("Battery nearly empty: shutting down, no new sales")
+    board.pos_http_answered()  # detection still works: the stop holds all the same
+    board.sales_stopped(None)  # a charger: sales may start again
+    assert [(links.pos, links.pos_reason) for links in seen] == [
+        (LinkState.UP, "connected"),
+        (LinkState.CONNECTING, "Battery nearly empty: shutting down, no new sales"),
+        (LinkState.UP, "sales may start again"),
+    ]

@@ -274,3 +274,19 @@ def test_hashes_are_matched_in_any_case(journal: Journal) -> None:
     upper = InvoiceRef("lnbcpos", "AB" * 32, NOW + 10)
     journal.record_invoices(sale.id, upper, ref("c2"), NOW)
     assert journal.by_pos_hash("ab" * 32) is not None
+
+
+def test_pending_forwards_counts_paid_unforwarded_sales_and_unanswered_requests(
+    journal: Journal,
+) -> None:
+    assert journal.pending_forwards() == (0, 0)
+    waiting = open_sale(journal, tag="a")
+    assert journal.pending_forwards() == (0, 0)  # open, unpaid: nothing to forward yet
+    journal.mark_received(waiting, NOW + 10)
+    assert journal.pending_forwards() == (1, 0)
+    attempt = journal.begin_forward_attempt(waiting, ref("a2").hash, NOW + 11)
+    assert journal.pending_forwards() == (1, 1)
+    journal.finish_forward_attempt(attempt, AttemptOutcome.FAILURE, NOW + 12, "no route")
+    assert journal.pending_forwards() == (1, 0)
+    journal.mark_forwarded(waiting, NOW + 13)
+    assert journal.pending_forwards() == (0, 0)

@@ -24,11 +24,13 @@ from terminal.screens.model import (
     Error,
     Expired,
     Idle,
+    LowBattery,
     NotReady,
     Paid,
     PinEntry,
     Screen,
     ShowInvoice,
+    ShuttingDown,
     Status,
     Success,
     TillMenu,
@@ -64,6 +66,12 @@ SCREENS: dict[str, Screen] = {
     "expired": Expired(21_000),
     "error": Error("Payment failed", "Blink refused the BlinkPOS key", "Replace the key file"),
     "closed": Closed(),
+    "low_battery": LowBattery(18),
+    "shutting_down": ShuttingDown(
+        "Battery nearly empty",
+        "Finishing 1 forward to the merchant (1:45 left)",
+        waiting=True,
+    ),
     "pin": PinEntry(3, "Wrong PIN. Try again in 4 s", warn=True),
     "menu": TillMenu(
         "Today",
@@ -205,3 +213,14 @@ def test_the_sats_in_flight_show_in_the_bar_beside_links_and_battery(
     if battery is not None:
         gauge = (geometry.width - 2 * height, 0, geometry.width, height)
         assert none.crop(gauge).tobytes() == some.crop(gauge).tobytes()
+
+
+@pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=gid)
+def test_a_low_battery_is_marked_in_the_status_bar(geometry: Geometry) -> None:
+    bar = (0, 0, geometry.width, sizes(geometry).bar)
+
+    def drawn(battery: Battery) -> bytes:
+        status = Status(LinkState.UP, LinkState.UP, battery)
+        return render(View(Idle("Stall"), status, now=NOW), geometry).crop(bar).tobytes()
+
+    assert drawn(Battery(18, low=True)) != drawn(Battery(18))

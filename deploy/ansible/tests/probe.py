@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -77,6 +78,24 @@ def main() -> int:
     check(int(status.get("CapBnd", "1"), 16) == 0, "empty capability bounding set")
     # The container has /dev/net/tun; DevicePolicy=closed must refuse it (needs the bpf flags).
     check(read_error("/dev/net/tun") == errno.EPERM, "/dev/net/tun: EPERM (DevicePolicy=closed)")
+    # The terminal's power-off goes through the system bus from inside this sandbox: logind must
+    # answer, and polkit (the role's rule) must say yes. CanPowerOff asks without acting.
+    asked = subprocess.run(
+        [
+            "/usr/bin/busctl",
+            "call",
+            "org.freedesktop.login1",
+            "/org/freedesktop/login1",
+            "org.freedesktop.login1.Manager",
+            "CanPowerOff",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    answer = (asked.stdout or asked.stderr).strip()[:80]
+    check(answer == 's "yes"', f"logind from the sandbox: CanPowerOff {answer}")
     return 1 if failures else 0
 
 
